@@ -1,0 +1,1 @@
+"""Fitting model parameters to data."""

@@ -1,0 +1,334 @@
+"""Adaptive Dormand-Prince 5(4) with a PI step-size controller, dense output and events.
+
+Between declared event times (doses, input switches) the solution is smooth; the integrator
+steps *to* every event time exactly, applies the event, and restarts the stage cache (FSAL) while
+carrying the step size across. Save times are filled by the method's 4th-order continuous
+extension. At a save time that coincides with an event, the saved value is the one *after* the
+event (right-continuous). Linear PK chains (``pk.py``) are advanced in closed form.
+
+Status codes come from ``status.py``; nothing here raises.
+"""
+
+import math
+
+import numpy as np
+
+from follisim.core import pk, status
+from follisim.core._jit import kernel
+from follisim.core.registry import call_rhs
+
+# Event kinds (mirrored by follisim.protocols).
+SET_INPUT, ADD_STATE, ADD_PK_CENTRAL, ADD_PK_EFFECT = 0, 1, 2, 3
+
+# Solver options layout.
+RTOL, ATOL, H_INIT, H_MIN, H_MAX, MAX_STEPS = range(6)
+N_OPTIONS = 6
+# Statistics layout.
+N_ACCEPTED, N_REJECTED, N_RHS = range(3)
+N_STATS = 3
+
+# Dormand-Prince 5(4) tableau (Dormand & Prince 1980, doi:10.1016/0771-050X(80)90013-3).
+C2, C3, C4, C5 = 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0
+A21 = 1.0 / 5.0
+A31, A32 = 3.0 / 40.0, 9.0 / 40.0
+A41, A42, A43 = 44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0
+A51, A52, A53, A54 = 19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0
+A61, A62, A63, A64, A65 = (9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0,
+                           -5103.0 / 18656.0)
+B1, B3, B4, B5, B6 = 35.0 / 384.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0
+# Error weights: 5th-order minus embedded 4th-order solution (stage 7 is the FSAL stage).
+E1, E3, E4, E5, E6, E7 = (71.0 / 57600.0, -71.0 / 16695.0, 71.0 / 1920.0, -17253.0 / 339200.0,
+                          22.0 / 525.0, -1.0 / 40.0)
+# Continuous extension (Hairer, Norsett & Wanner, Solving ODEs I, sec. II.6): coefficients of
+# theta, theta^2, theta^3, theta^4 for each stage.
+DENSE = np.array([
+    [1.0, -8048581381.0 / 2820520608.0, 8663915743.0 / 2820520608.0,
+     -12715105075.0 / 11282082432.0],
+    [0.0, 0.0, 0.0, 0.0],
+    [0.0, 131558114200.0 / 32700410799.0, -68118460800.0 / 10900136933.0,
+     87487479700.0 / 32700410799.0],
+    [0.0, -1754552775.0 / 470086768.0, 14199869525.0 / 1410260304.0,
+     -10690763975.0 / 1880347072.0],
+    [0.0, 127303824393.0 / 49829197408.0, -318862633887.0 / 49829197408.0,
+     701980252875.0 / 199316789632.0],
+    [0.0, -282668133.0 / 205662961.0, 2019193451.0 / 616988883.0, -1453857185.0 / 822651844.0],
+    [0.0, 40617522.0 / 29380423.0, -110615467.0 / 29380423.0, 69997945.0 / 29380423.0],
+])
+
+SAFETY = 0.9
+BETA = 0.04                      # PI controller (Hairer & Wanner's DOPRI5 choice)
+ALPHA = 0.2 - 0.75 * BETA
+FAC_MIN, FAC_MAX = 0.2, 10.0
+
+
+@kernel
+def _rms(err, y0, y1, rtol, atol):
+    total = 0.0
+    for i in range(err.size):
+        sc = atol + rtol * max(abs(y0[i]), abs(y1[i]))
+        r = err[i] / sc
+        total += r * r
+    return math.sqrt(total / err.size)
+
+
+@kernel(inline="always")
+def _rhs_at(model_id, t, y, p, t_ref, u_base, pk_rates, pk_state, pk_map, u_work, dydt):
+    """RHS with the inputs at ``t``; without PK chains ``u_work`` already holds ``u_base``."""
+    if pk_rates.shape[0] > 0:
+        pk.effective_inputs(t, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
+    call_rhs(model_id, t, y, p, u_work, dydt)
+
+
+@kernel
+def _initial_step(model_id, t, y, f0, p, t_ref, u_base, pk_rates, pk_state, pk_map, u_work,
+                  rtol, atol, y_tmp, f1):
+    """Hairer's starting-step heuristic (Solving ODEs I, sec. II.4)."""
+    n = y.size
+    d0 = 0.0
+    d1 = 0.0
+    for i in range(n):
+        sc = atol + rtol * abs(y[i])
+        d0 += (y[i] / sc) ** 2
+        d1 += (f0[i] / sc) ** 2
+    d0 = math.sqrt(d0 / n)
+    d1 = math.sqrt(d1 / n)
+    h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
+    for i in range(n):
+        y_tmp[i] = y[i] + h0 * f0[i]
+    _rhs_at(model_id, t + h0, y_tmp, p, t_ref, u_base, pk_rates, pk_state, pk_map, u_work, f1)
+    d2 = 0.0
+    for i in range(n):
+        sc = atol + rtol * abs(y[i])
+        d2 += ((f1[i] - f0[i]) / sc) ** 2
+    d2 = math.sqrt(d2 / n) / h0
+    if max(d1, d2) <= 1e-15:
+        h1 = max(1e-6, h0 * 1e-3)
+    else:
+        h1 = (0.01 / max(d1, d2)) ** 0.2
+    return min(100.0 * h0, h1)
+
+
+@kernel
+def _apply_events(ie, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value):
+    """Apply every event with time <= t from index ``ie`` on; return the next event index."""
+    while ie < ev_t.size and ev_t[ie] <= t:
+        kind = ev_kind[ie]
+        j = ev_target[ie]
+        if kind == SET_INPUT:
+            u_base[j] = ev_value[ie]
+        elif kind == ADD_STATE:
+            y[j] += ev_value[ie]
+        elif kind == ADD_PK_CENTRAL:
+            pk_state[j, pk.CENTRAL] += ev_value[ie]
+        elif kind == ADD_PK_EFFECT:
+            pk_state[j, pk.EFFECT] += ev_value[ie]
+        ie += 1
+    return ie
+
+
+@kernel
+def _store(k, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, out_y, out_u):
+    for i in range(y.size):
+        out_y[k, i] = y[i]
+    pk.effective_inputs(t, t_ref, u_base, pk_rates, pk_state, pk_map, out_u[k])
+
+
+@kernel
+def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
+              ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t, options, out_y, out_u, stats):
+    """Integrate model ``model_id`` from ``t0`` to ``t1``; return a status code.
+
+    Parameters
+    ----------
+    model_id : int                       see ``registry.py``
+    y : float64[n_states]                initial state; overwritten with the final state
+    p : float64[n_params]                parameters
+    u_base : float64[n_inputs]           piecewise-constant inputs; changed by SET_INPUT events
+    pk_rates : float64[n_chains, 3]      PK chain rates [1/day] (``pk.py`` layout)
+    pk_state : float64[n_chains, 2]      PK amounts at ``t0``; overwritten
+    pk_map : float64[n_maps, 5]          PK effect-site -> input mapping (``pk.py`` layout)
+    ev_t : float64[n_events]             event times [day], sorted, within [t0, t1]
+    ev_kind, ev_target : int64[n_events] event kind and target index
+    ev_value : float64[n_events]         event value (input level or amount added)
+    t0, t1 : float                       start and end [day]
+    save_t : float64[n_save]             save times [day], sorted, within [t0, t1]
+    options : float64[6]                 rtol, atol, h_init (<= 0: automatic), h_min, h_max,
+                                         max_steps. rtol <= 0 selects fixed steps of h_init.
+    out_y : float64[n_save, n_states]    saved states (output)
+    out_u : float64[n_save, n_inputs]    saved effective inputs (output)
+    stats : int64[3]                     accepted steps, rejected steps, RHS evaluations (output)
+    """
+    n = y.size
+    rtol = options[RTOL]
+    atol = options[ATOL]
+    h_min = options[H_MIN]
+    h_max = options[H_MAX]
+    max_steps = int(options[MAX_STEPS])
+    fixed = rtol <= 0.0
+    n_save = save_t.size
+
+    k1 = np.empty(n)
+    k2 = np.empty(n)
+    k3 = np.empty(n)
+    k4 = np.empty(n)
+    k5 = np.empty(n)
+    k6 = np.empty(n)
+    k7 = np.empty(n)
+    y_stage = np.empty(n)
+    y_new = np.empty(n)
+    err = np.empty(n)
+    u_work = np.empty(u_base.size)
+
+    stats[N_ACCEPTED] = 0
+    stats[N_REJECTED] = 0
+    stats[N_RHS] = 0
+
+    t = t0
+    t_ref = t0
+    ie = _apply_events(0, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value)
+    isv = 0
+    while isv < n_save and save_t[isv] <= t:
+        _store(isv, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, out_y, out_u)
+        isv += 1
+
+    h = options[H_INIT]
+    err_old = 1e-4
+    code = status.SUCCESS
+    while t < t1:
+        t_end = ev_t[ie] if ie < ev_t.size else t1
+        if t_end > t1:
+            t_end = t1
+        for i in range(u_base.size):
+            u_work[i] = u_base[i]
+        _rhs_at(model_id, t, y, p, t_ref, u_base, pk_rates, pk_state, pk_map, u_work, k1)
+        stats[N_RHS] += 1
+        if h <= 0.0:
+            h = _initial_step(model_id, t, y, k1, p, t_ref, u_base, pk_rates, pk_state, pk_map,
+                              u_work, rtol, atol, y_stage, k2)
+            stats[N_RHS] += 1
+        rejected = False
+        while t < t_end:
+            if stats[N_ACCEPTED] + stats[N_REJECTED] >= max_steps:
+                code = status.MAX_STEPS
+                break
+            h = min(h, h_max)
+            if h < h_min:
+                code = status.STEP_UNDERFLOW
+                break
+            h_step = h
+            last = t + 1.0001 * h_step >= t_end
+            if last:
+                h_step = t_end - t
+            for i in range(n):
+                y_stage[i] = y[i] + h_step * A21 * k1[i]
+            _rhs_at(model_id, t + C2 * h_step, y_stage, p, t_ref, u_base, pk_rates, pk_state,
+                    pk_map, u_work, k2)
+            for i in range(n):
+                y_stage[i] = y[i] + h_step * (A31 * k1[i] + A32 * k2[i])
+            _rhs_at(model_id, t + C3 * h_step, y_stage, p, t_ref, u_base, pk_rates, pk_state,
+                    pk_map, u_work, k3)
+            for i in range(n):
+                y_stage[i] = y[i] + h_step * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i])
+            _rhs_at(model_id, t + C4 * h_step, y_stage, p, t_ref, u_base, pk_rates, pk_state,
+                    pk_map, u_work, k4)
+            for i in range(n):
+                y_stage[i] = y[i] + h_step * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i]
+                                              + A54 * k4[i])
+            _rhs_at(model_id, t + C5 * h_step, y_stage, p, t_ref, u_base, pk_rates, pk_state,
+                    pk_map, u_work, k5)
+            for i in range(n):
+                y_stage[i] = y[i] + h_step * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i]
+                                              + A64 * k4[i] + A65 * k5[i])
+            t_new = t_end if last else t + h_step
+            _rhs_at(model_id, t_new, y_stage, p, t_ref, u_base, pk_rates, pk_state, pk_map,
+                    u_work, k6)
+            for i in range(n):
+                y_new[i] = y[i] + h_step * (B1 * k1[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i]
+                                            + B6 * k6[i])
+            _rhs_at(model_id, t_new, y_new, p, t_ref, u_base, pk_rates, pk_state, pk_map,
+                    u_work, k7)
+            stats[N_RHS] += 6
+
+            if fixed:
+                err_norm = 0.0
+                finite = True
+                for i in range(n):
+                    if not math.isfinite(y_new[i]):
+                        finite = False
+                if not finite:
+                    code = status.NONFINITE_STATE
+                    break
+            else:
+                for i in range(n):
+                    err[i] = h_step * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i]
+                                       + E6 * k6[i] + E7 * k7[i])
+                err_norm = _rms(err, y, y_new, rtol, atol)
+                if not math.isfinite(err_norm):
+                    stats[N_REJECTED] += 1
+                    h = 0.25 * h_step
+                    rejected = True
+                    if h < h_min:
+                        code = status.NONFINITE_STATE
+                        break
+                    continue
+
+            if err_norm <= 1.0:
+                # Dense output for save times inside (t, t_new); a save at t_new == t_end waits
+                # until the events at t_end are applied (right-continuous output).
+                while isv < n_save and (save_t[isv] < t_new or
+                                        (not last and save_t[isv] == t_new)):
+                    theta = (save_t[isv] - t) / h_step
+                    for i in range(n):
+                        q = 0.0
+                        th = theta
+                        for m in range(4):
+                            q += th * (DENSE[0, m] * k1[i] + DENSE[2, m] * k3[i]
+                                       + DENSE[3, m] * k4[i] + DENSE[4, m] * k5[i]
+                                       + DENSE[5, m] * k6[i] + DENSE[6, m] * k7[i])
+                            th *= theta
+                        out_y[isv, i] = y[i] + h_step * q
+                    pk.effective_inputs(save_t[isv], t_ref, u_base, pk_rates, pk_state, pk_map,
+                                        out_u[isv])
+                    isv += 1
+                t = t_new
+                for i in range(n):
+                    y[i] = y_new[i]
+                    k1[i] = k7[i]
+                stats[N_ACCEPTED] += 1
+                if fixed:
+                    continue
+                if err_norm == 0.0:
+                    fac = FAC_MAX
+                else:
+                    fac = SAFETY * err_norm ** (-ALPHA) * err_old ** BETA
+                    fac = min(FAC_MAX, max(FAC_MIN, fac))
+                if rejected:
+                    fac = min(fac, 1.0)
+                err_old = max(err_norm, 1e-4)
+                if last:
+                    # The step was clipped to an event: carry the unclipped proposal forward.
+                    h = max(h, h_step * fac)
+                else:
+                    h = h_step * fac
+                rejected = False
+            else:
+                stats[N_REJECTED] += 1
+                h = h_step * max(FAC_MIN, SAFETY * err_norm ** (-0.2))
+                rejected = True
+        if code != status.SUCCESS:
+            break
+        # At t_end: advance PK chains in closed form, then apply the events there.
+        pk.advance(pk_rates, pk_state, t - t_ref)
+        t_ref = t
+        ie = _apply_events(ie, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value)
+        while isv < n_save and save_t[isv] <= t:
+            _store(isv, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, out_y, out_u)
+            isv += 1
+
+    if code != status.SUCCESS:
+        for k in range(isv, n_save):
+            for i in range(n):
+                out_y[k, i] = np.nan
+            for i in range(u_base.size):
+                out_u[k, i] = np.nan
+    return code

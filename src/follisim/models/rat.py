@@ -1,0 +1,257 @@
+"""The rat ovary model: parameter registry, named states, inputs and observables.
+
+Equations: ``docs/model.md``; kernels: ``follisim.core.rat``. Follicle counts are for both
+ovaries of one rat. Hormone scales: E2 in pg/mL; FSH and AMH in ng/L on the scale of the ELISA kits
+of Tang 2018 (the only rat control-vs-CTX study with complete numbers in ``datasets``); compare
+hormones across laboratories only as ratios to a study's own control arm.
+"""
+
+from __future__ import annotations
+
+from follisim.core import rat as kernel
+from follisim.core.registry import MODEL_RAT
+from follisim.spec import ModelSpec, Parameter, ParameterSpace, Variable
+
+HUTCHINSON = "biomodels:MODEL1911130007"
+HUTCHINSON_NOTE = ("Hutchinson et al. 2016 J Theor Biol angiogenesis model (PubMed 26987523), "
+                   "SBML values as read in LITERATURE.md sec. 5.1 [V]; tumour vasculature, "
+                   "converted from 1/h to 1/day")
+TANG_FIT = ("Tang 2018 (ChinaXiv 201806.00186v1) healthy control arm, rat_outcomes.csv: E2 50.11, "
+            "FSH 2.16, AMH 81.22 ng/L; solved by follisim.calibrate.healthy so that the "
+            "quasi-steady state of the default model reproduces them")
+NORMALISATION = ("normalisation: chosen by follisim.calibrate.healthy so that the healthy "
+                 "quasi-steady state has VEGF = 1 and vessel density = 1 (relative units)")
+PER_UNIT = "per unit of the input"
+
+
+def _p(name, default, unit, bounds, description, scale="lin", source="assumed", reference=""):
+    return Parameter(name, default, unit, bounds, description, scale, source, reference)
+
+
+PARAMETERS = ParameterSpace((
+    # --- follicle population -------------------------------------------------------------
+    _p("primordial_initial", 6000.0, "follicles", (300.0, 40000.0),
+       "Primordial follicles in both ovaries at the start of the run", "log",
+       reference="order of magnitude from Arai 1920 (Am J Anat 27:405): ~11,000 oocytes in both "
+                 "ovaries at day 23 (LITERATURE.md 1.7 [A]); the adult value is assumed"),
+    _p("k_activation", 0.0029, "1/day", (1e-4, 0.05),
+       "Primordial activation rate without AMH brake or AKT push", "log",
+       reference="order of magnitude from OvSim's daily activation probability 0.005 (mouse, "
+                 "LITERATURE.md 1.4 [V]); gives ~14 activations/day at the default pool"),
+    _p("amh_brake_max", 0.4, "1", (0.0, 0.95),
+       "Largest fractional reduction of activation by AMH", source="doi:10.1210/en.143.3.1076",
+       reference="Durlinger 2002: AMH in culture gave 40% fewer growing follicles"),
+    _p("amh_brake_half", 80.0, "ng/L (Tang 2018 scale)", (5.0, 1000.0),
+       "AMH level giving half the maximal brake on activation", "log",
+       reference="set near the healthy AMH level so the brake is half-engaged in health"),
+    _p("amh_brake_hill", 1.0, "1", (0.5, 4.0), "Hill coefficient of the AMH brake"),
+    _p("akt_activation_gain", 1.0, "1 per unit AKT signal", (0.0, 20.0),
+       "Fold increase of primordial activation per unit AKT signal (PTEN loss)"),
+    _p("k_primordial_death", 5e-4, "1/day", (0.0, 0.01),
+       "Basal loss of primordial follicles without activation"),
+    _p("k_primary_progression", 0.125, "1/day", (0.02, 1.0),
+       "Primary -> secondary progression rate", "log",
+       reference="~8 days per preantral stage (hamster 3H-thymidine study, LITERATURE.md 1.7 [A])"),
+    _p("k_primary_atresia", 0.02, "1/day", (0.001, 0.5),
+       "Basal atresia rate of primary follicles", "log"),
+    _p("k_secondary_progression", 0.125, "1/day", (0.02, 1.0),
+       "Secondary -> early antral progression rate", "log",
+       reference="~8 days per preantral stage (hamster 3H-thymidine study, LITERATURE.md 1.7 [A])"),
+    _p("k_secondary_atresia", 0.125, "1/day", (0.005, 1.0),
+       "Basal atresia rate of secondary follicles", "log",
+       reference="equal to progression: ~50% atresia per stage (hamster, LITERATURE.md 1.7 [A])"),
+    _p("k_antral_progression_max", 0.5, "1/day", (0.05, 5.0),
+       "Antral -> preovulatory progression rate at saturating delivered FSH", "log",
+       reference="healthy antral residence ~2-3 d; antral to ovulation ~2 cycles (Osman 1985)"),
+    _p("fsh_progression_half", 2.0, "ng/L (Tang 2018 scale)", (0.1, 50.0),
+       "Delivered FSH giving half-maximal antral progression", "log"),
+    _p("fsh_progression_hill", 2.0, "1", (1.0, 6.0), "Hill coefficient of FSH-driven progression"),
+    _p("k_antral_atresia_max", 0.45, "1/day", (0.01, 5.0),
+       "Antral atresia rate without FSH rescue, at healthy perfusion", "log",
+       reference="about half the antral cohort becomes atretic per cycle (Osman 1985: "
+                 "15-20% at dioestrus 1 and 35% at dioestrus 3, LITERATURE.md 1.7 [A])"),
+    _p("fsh_rescue_half", 2.0, "ng/L (Tang 2018 scale)", (0.1, 50.0),
+       "Delivered FSH giving half-maximal rescue of antral follicles from atresia", "log"),
+    _p("fsh_rescue_hill", 2.0, "1", (1.0, 6.0), "Hill coefficient of FSH rescue",
+       reference="GynCycle uses Hill 4 on normalised FSH (LITERATURE.md 5.1 [V]); 2 assumed"),
+    _p("k_ovulation", 0.5, "1/day", (0.1, 5.0),
+       "Cycle-averaged ovulation rate of preovulatory follicles", "log",
+       reference="preovulatory follicles ovulate at the next LH surge of a 4-5 d cycle"),
+    _p("k_preovulatory_atresia", 0.05, "1/day", (0.001, 1.0),
+       "Basal atresia rate of preovulatory follicles", "log"),
+    _p("k_luteolysis", 0.1, "1/day", (0.02, 2.0),
+       "Structural regression rate of corpora lutea", "log"),
+    _p("k_atretic_clearance", 0.35, "1/day", (0.05, 5.0),
+       "Clearance of recently atretic follicles (histologically recognisable)", "log",
+       reference="half-life ~2 d: morphological atresia takes >= 24 h + 24 h (Osman 1985, "
+                 "LITERATURE.md 1.7 [A])"),
+    # --- perfusion and apoptosis modifiers ------------------------------------------------
+    _p("perfusion_half", 0.5, "1", (0.05, 5.0),
+       "Vessel density giving half-maximal perfusion (perfusion = 1 at density 1)", "log"),
+    _p("hypoxia_half", 0.5, "1", (0.05, 5.0),
+       "Perfusion scale of the hypoxia index (1+K)/(perfusion+K)", "log"),
+    _p("hypoxia_atresia_preantral", 0.5, "1", (0.0, 4.0),
+       "Exponent of the hypoxia index on preantral atresia (no own vasculature)"),
+    _p("hypoxia_atresia_antral", 2.0, "1", (0.0, 6.0),
+       "Exponent of the hypoxia index on antral/preovulatory atresia (theca vasculature)"),
+    _p("akt_survival_gain", 1.0, "1 per unit AKT signal", (0.0, 20.0),
+       "Division of growing-follicle apoptosis per unit AKT signal (protective sign of AKT)"),
+    _p("p53_apoptosis_share", 0.5, "1", (0.0, 1.0),
+       "Share of follicle apoptosis that runs through p53 (removable by p53 repression)"),
+    _p("msc_survival_gain", 1.0, "1 per unit MSC signal", (0.0, 20.0),
+       "Division of growing-follicle apoptosis per unit MSC paracrine signal"),
+    # --- injury mechanisms ------------------------------------------------------------------
+    _p("injury_primordial_apoptosis", 0.05, "1/day " + PER_UNIT, (0.0, 10.0),
+       "Direct apoptosis of primordial follicles per unit injury exposure"),
+    _p("injury_gc_apoptosis", 2.0, "1 " + PER_UNIT, (0.0, 50.0),
+       "Fold increase of growing-follicle (granulosa) apoptosis per unit injury exposure"),
+    _p("injury_burnout", 1.0, "1 " + PER_UNIT, (0.0, 50.0),
+       "Fold increase of primordial activation (PI3K/AKT burnout) per unit injury exposure"),
+    _p("injury_vascular", 0.2, "1/day " + PER_UNIT, (0.0, 10.0),
+       "Vessel regression rate per unit injury exposure"),
+    _p("injury_ang2_induction", 1.0, "1 " + PER_UNIT, (0.0, 20.0),
+       "Fold increase of Ang2 production per unit injury exposure"),
+    # --- hormones ------------------------------------------------------------------------
+    _p("e2_secretion", 12.4546, "pg/mL/day per follicle", (0.01, 1000.0),
+       "E2 secretion per antral follicle at healthy perfusion and saturating FSH", "log",
+       source="fitted", reference=TANG_FIT),
+    _p("e2_preovulatory_weight", 3.0, "1", (1.0, 20.0),
+       "E2 output of a preovulatory follicle relative to an antral one"),
+    _p("fsh_aromatase_half", 2.0, "ng/L (Tang 2018 scale)", (0.05, 50.0),
+       "Delivered FSH giving half-maximal aromatase stimulation", "log"),
+    _p("k_e2_clearance", 4.0, "1/day", (1.0, 1000.0),
+       "First-order elimination of serum E2 (effective; fast against follicle turnover)", "log",
+       reference="no rat value found (LITERATURE check); cycle-averaged levels do not depend "
+                 "on it"),
+    _p("fsh_secretion", 22.1995, "ng/L/day", (0.1, 10000.0),
+       "Pituitary FSH secretion without E2 feedback", "log", source="fitted", reference=TANG_FIT),
+    _p("e2_feedback_half", 40.0, "pg/mL", (5.0, 500.0),
+       "E2 level halving FSH secretion (negative feedback)", "log"),
+    _p("e2_feedback_hill", 2.0, "1", (0.5, 6.0), "Hill coefficient of E2 negative feedback"),
+    _p("k_fsh_clearance", 4.0, "1/day", (1.0, 500.0),
+       "First-order elimination of serum FSH", "log",
+       reference="rat LH initial half-life 14-23 min and human FSH 4.6 h (LITERATURE check); "
+                 "no rat FSH value found"),
+    _p("amh_secretion", 0.667686, "ng/L/day per follicle", (0.001, 1000.0),
+       "AMH secretion per secondary-follicle equivalent", "log", source="fitted",
+       reference=TANG_FIT),
+    _p("amh_primary_weight", 0.2, "1", (0.0, 2.0),
+       "AMH output of a primary follicle relative to a secondary one"),
+    _p("amh_antral_weight", 0.5, "1", (0.0, 2.0),
+       "AMH output of an antral follicle relative to a secondary one"),
+    _p("k_amh_clearance", 0.603, "1/day", (0.1, 20.0),
+       "First-order elimination of serum AMH", "log",
+       reference="terminal half-life 27.6 h in women after oophorectomy (Griesinger 2012 JCEM); "
+                 "no rat value found"),
+    # --- vasculature -----------------------------------------------------------------------
+    _p("vegf_basal_fraction", 0.5, "1", (0.0, 1.0),
+       "Share of healthy ovarian VEGF production not tied to antral follicles"),
+    _p("vegf_follicle_ref", 18.703, "follicles", (0.1, 10000.0),
+       "Antral + preovulatory count at which follicular VEGF output is at its healthy level",
+       "log", source="fitted", reference=NORMALISATION),
+    _p("vegf_hypoxia_exponent", 1.0, "1", (0.0, 4.0),
+       "Exponent of the hypoxia index on VEGF production (HIF-driven)"),
+    _p("msc_vegf_gain", 1.0, "1 per unit MSC signal", (0.0, 20.0),
+       "Fold increase of VEGF production per unit MSC paracrine signal"),
+    _p("k_vegf_turnover", 2.0, "1/day", (0.5, 200.0), "Turnover rate of ovarian VEGF", "log"),
+    _p("msc_ang1_gain", 1.0, "1 per unit MSC signal", (0.0, 20.0),
+       "Fold increase of Ang1 production per unit MSC paracrine signal"),
+    _p("k_ang1_turnover", 2.0, "1/day", (0.1, 200.0),
+       "Turnover rate of the ovarian (largely matrix-bound) Ang1 pool", "log",
+       reference="Hutchinson 2016 uses 113/day for free Ang1 in tumour tissue; a slower "
+                 "effective turnover is assumed for the tissue pool"),
+    _p("k_ang2_turnover", 1.5, "1/day", (0.1, 50.0), "Turnover rate of ovarian Ang2", "log",
+       source=HUTCHINSON, reference=HUTCHINSON_NOTE + ": Ang2 decay 0.0625/h"),
+    _p("msc_ang2_suppression", 1.0, "1 per unit MSC signal", (0.0, 20.0),
+       "Division of Ang2 production per unit MSC paracrine signal"),
+    _p("ang2_hypoxia_exponent", 1.0, "1", (0.0, 4.0),
+       "Exponent of the hypoxia index on endothelial Ang2 production"),
+    _p("tie2_kd", 1.0, "healthy Ang1 level", (0.05, 20.0),
+       "Tie2 dissociation constant for Ang1 and Ang2 (equal affinities)", "log",
+       reference="Hutchinson 2016 gives Kd ~3 nM for both ligands; ovarian levels in nM unknown"),
+    _p("ang2_ang1_ratio_healthy", 1.0, "mol/mol", (0.05, 20.0),
+       "Ang2:Ang1 molar ratio in healthy ovarian tissue", "log",
+       reference="serum Ang1:Ang2 > 1 but follicular fluid << 1 (Hurliman 2010, PMC2839053)"),
+    _p("tie2_switch_ratio", 8.0, "mol/mol", (1.0, 50.0),
+       "Ang2:Ang1 Tie2-occupancy ratio at which maturation and destabilisation balance", "log",
+       source=HUTCHINSON, reference=HUTCHINSON_NOTE + ": lambda = 8"),
+    _p("tie2_switch_hill", 2.0, "1", (1.0, 6.0), "Steepness of the Tie2 stability switch",
+       source=HUTCHINSON, reference=HUTCHINSON_NOTE + ": ratio enters squared"),
+    _p("k_sprouting", 1.0, "1/day", (0.05, 10.0), "Maximal VEGF-driven vessel growth rate", "log",
+       source=HUTCHINSON, reference=HUTCHINSON_NOTE + ": immature EC proliferation 0.0417/h"),
+    _p("vegf_sprouting_half", 1.0, "1", (0.05, 20.0),
+       "VEGF level (relative) giving half-maximal sprouting and vessel survival", "log"),
+    _p("angiogenic_gain", 1.0, "1 per unit angiogenic signal", (0.0, 20.0),
+       "Fold increase of sprouting per unit angiogenic signal (e.g. PIK3R2 repression)"),
+    _p("k_regression", 0.24, "1/day", (0.01, 5.0),
+       "Regression rate of destabilised vessels without VEGF support", "log",
+       source=HUTCHINSON, reference=HUTCHINSON_NOTE + ": dematuration 0.01/h"),
+    _p("vessel_capacity", 1.00371, "1", (1.0001, 10.0),
+       "Carrying capacity of ovarian vessel density (relative to healthy)", "log",
+       source="fitted", reference=NORMALISATION),
+))
+
+FOLLICLES = "follicles (both ovaries)"
+TANG_SCALE = "ng/L (Tang 2018 ELISA scale)"
+RELATIVE = "1 (healthy = 1)"
+
+STATES = (
+    Variable("primordial", FOLLICLES, "primordial follicles"),
+    Variable("primary", FOLLICLES, "primary follicles"),
+    Variable("secondary", FOLLICLES, "secondary (preantral) follicles"),
+    Variable("antral", FOLLICLES, "early antral follicles"),
+    Variable("preovulatory", FOLLICLES, "preovulatory follicles"),
+    Variable("corpora_lutea", "corpora lutea (both ovaries)", "corpora lutea"),
+    Variable("atretic", FOLLICLES, "recently atretic follicles"),
+    Variable("e2", "pg/mL", "serum estradiol"),
+    Variable("fsh", TANG_SCALE, "serum FSH"),
+    Variable("amh", TANG_SCALE, "serum AMH"),
+    Variable("vegf", RELATIVE, "ovarian VEGF"),
+    Variable("ang1", RELATIVE, "ovarian angiopoietin-1"),
+    Variable("ang2", RELATIVE, "ovarian angiopoietin-2"),
+    Variable("vessel_density", RELATIVE, "ovarian microvessel density"),
+)
+
+POSITIVE = (0.0, float("inf"))
+FRACTION = (0.0, 1.0)
+INPUTS = (
+    Variable("injury_exposure", "1", "injury agent exposure at the ovary", POSITIVE),
+    Variable("msc_signal", "1", "MSC paracrine signal", POSITIVE),
+    Variable("akt_signal", "1", "PI3K/AKT pathway activation above basal", POSITIVE),
+    Variable("angiogenic_signal", "1", "pro-angiogenic pathway signal", POSITIVE),
+    Variable("p53_repression", "1", "fractional repression of p53-driven apoptosis", FRACTION),
+    Variable("ang1_exogenous", "healthy Ang1 level", "exogenous angiopoietin-1", POSITIVE),
+    Variable("ang2_blockade", "1", "fraction of Ang2 neutralised", FRACTION),
+    Variable("tie2_agonist", "healthy Ang1 level", "Tie2 agonist (Ang1 equivalents)", POSITIVE),
+)
+
+OBSERVABLES = (
+    Variable("perfusion", "1", "ovarian perfusion factor"),
+    Variable("tie2_ang1_occupancy", "1", "Tie2 fraction bound by Ang1 or agonist"),
+    Variable("tie2_ang2_occupancy", "1", "Tie2 fraction bound by Ang2"),
+    Variable("ang1_ang2_ratio", RELATIVE, "Ang1/Ang2 ratio"),
+    Variable("vessel_stability", "1", "fraction of vessels held mature by Tie2"),
+    Variable("growing_follicles", FOLLICLES, "growing follicles (primary to preovulatory)"),
+    Variable("activation_rate", "follicles/day", "primordial activation rate"),
+    Variable("ovulation_rate", "follicles/day", "ovulation rate"),
+    Variable("atresia_rate", "follicles/day", "rate of follicle death (all stages)"),
+)
+
+RAT = ModelSpec(
+    name="rat",
+    model_id=MODEL_RAT,
+    kernel=kernel,
+    states=STATES,
+    inputs=INPUTS,
+    observables=OBSERVABLES,
+    parameters=PARAMETERS,
+    initial_guess={
+        "primordial": 6000.0, "primary": 90.0, "secondary": 45.0, "antral": 12.0,
+        "preovulatory": 6.0, "corpora_lutea": 30.0, "atretic": 30.0, "e2": 50.0, "fsh": 2.0,
+        "amh": 80.0, "vegf": 1.0, "ang1": 1.0, "ang2": 1.0, "vessel_density": 1.0,
+    },
+    init_from_parameter={"primordial": "primordial_initial"},
+    frozen_in_steady_state=("primordial",),
+    description="Cycle-averaged rat ovary: follicle stages, E2/FSH/AMH, VEGF/Ang1/Ang2/Tie2, "
+                "vessel density, with intervention input channels.",
+)

@@ -1,0 +1,20 @@
+"""Reference model with a closed-form solution (oscillator + driven decay), for tests."""
+
+from follisim.core import reference as kernel
+from follisim.core.registry import MODEL_REFERENCE
+from follisim.spec import ModelSpec, Parameter, ParameterSpace, Variable
+
+REFERENCE = ModelSpec(
+    name="reference",
+    model_id=MODEL_REFERENCE,
+    kernel=kernel,
+    states=(Variable("x", "1", "oscillator position"), Variable("v", "1/day", "velocity"),
+            Variable("z", "1", "driven decaying amount")),
+    inputs=(Variable("drive", "1/day", "inflow into z"),),
+    observables=(Variable("energy", "1/day^2", "oscillator energy"),),
+    parameters=ParameterSpace((
+        Parameter("omega", 1.0, "rad/day", (0.01, 100.0), "angular frequency", "log"),
+        Parameter("k", 0.5, "1/day", (0.0, 1000.0), "decay rate of z"),
+    )),
+    initial_guess={"x": 1.0, "v": 0.0, "z": 0.0},
+)

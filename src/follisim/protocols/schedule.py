@@ -1,0 +1,159 @@
+"""Protocols: what happens when, compiled to flat arrays the integrator steps to exactly.
+
+* :class:`InputStep` holds an input channel at a level over ``[start, stop)`` days;
+* :class:`Bolus` adds an amount to a state at a day;
+* :class:`PkChain` declares a linear ``central -> effect site`` chain solved in closed form
+  (``follisim.core.pk``) whose effect-site amount drives input channels through
+  :class:`PkEffect` maps; :class:`PkDose` adds an amount to one of its compartments.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from follisim.core import dopri5
+from follisim.spec import ModelSpec, SpecError
+
+
+@dataclass(frozen=True)
+class InputStep:
+    """Hold input ``channel`` at ``level`` from ``start`` to ``stop`` [day], then return to 0."""
+
+    channel: str
+    start: float
+    stop: float
+    level: float
+
+
+@dataclass(frozen=True)
+class Bolus:
+    """Add ``amount`` (in the state's unit) to ``state`` at ``day``."""
+
+    state: str
+    day: float
+    amount: float
+
+
+@dataclass(frozen=True)
+class PkEffect:
+    """``input += emax * x^hill / (x^hill + ec50^hill)``; linear ``emax * x`` if ``ec50 <= 0``."""
+
+    input: str
+    emax: float
+    ec50: float = 0.0
+    hill: float = 1.0
+
+
+@dataclass(frozen=True)
+class PkChain:
+    """A linear chain: central amount ``c`` and effect-site amount ``x`` [dose units].
+
+    ``c' = -(k_el + k_tr) c``, ``x' = k_tr c - k_out x`` with rates in 1/day.
+    """
+
+    name: str
+    k_el: float
+    k_tr: float
+    k_out: float
+    effects: tuple[PkEffect, ...] = ()
+
+
+@dataclass(frozen=True)
+class PkDose:
+    """Add ``amount`` [dose units] to chain ``chain`` at ``day``; ``site`` is central or effect."""
+
+    chain: str
+    day: float
+    amount: float
+    site: str = "central"
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Flat arrays for ``follisim.core.batch``; see ``dopri5.integrate`` for layouts."""
+
+    u0: np.ndarray
+    pk_rates: np.ndarray
+    pk_state0: np.ndarray
+    pk_map: np.ndarray
+    ev_t: np.ndarray
+    ev_kind: np.ndarray
+    ev_target: np.ndarray
+    ev_value: np.ndarray
+
+
+def _index(names: tuple[str, ...], name: str, what: str) -> int:
+    if name in names:
+        return names.index(name)
+    import difflib
+
+    hint = difflib.get_close_matches(name, names, n=3)
+    extra = f"; did you mean {', '.join(hint)}?" if hint else f"; allowed: {', '.join(names)}"
+    raise SpecError(f"unknown {what} {name!r}{extra}")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Everything scheduled in one run."""
+
+    steps: tuple[InputStep, ...] = ()
+    boluses: tuple[Bolus, ...] = ()
+    chains: tuple[PkChain, ...] = ()
+    doses: tuple[PkDose, ...] = ()
+
+    def compile(self, model: ModelSpec, t0: float, t1: float) -> Compiled:
+        """Sorted event table; events outside ``[t0, t1]`` are errors."""
+        rows: list[tuple[float, int, int, float]] = []
+        inputs = model.input_names
+        u0 = np.zeros(len(inputs))
+
+        def check_day(day: float, what: str) -> None:
+            if not (math.isfinite(day) and t0 <= day <= t1):
+                raise SpecError(f"{what}: day {day} lies outside the run [{t0:g}, {t1:g}]")
+
+        for s in self.steps:
+            j = _index(inputs, s.channel, "input channel")
+            check_day(s.start, f"input step on {s.channel!r}")
+            if not (s.stop > s.start):
+                raise SpecError(f"input step on {s.channel!r}: stop {s.stop} must be after "
+                                f"start {s.start}")
+            rows.append((s.start, dopri5.SET_INPUT, j, s.level))
+            if s.stop <= t1:
+                rows.append((s.stop, dopri5.SET_INPUT, j, 0.0))
+        for b in self.boluses:
+            check_day(b.day, f"bolus into {b.state!r}")
+            rows.append((b.day, dopri5.ADD_STATE, _index(model.state_names, b.state, "state"),
+                         b.amount))
+        chain_names = tuple(c.name for c in self.chains)
+        if len(set(chain_names)) != len(chain_names):
+            raise SpecError(f"duplicate PK chain names in {chain_names}")
+        pk_rates = np.array([[c.k_el, c.k_tr, c.k_out] for c in self.chains],
+                            dtype=np.float64).reshape(len(self.chains), 3)
+        if np.any(pk_rates < 0) or not np.all(np.isfinite(pk_rates)):
+            raise SpecError("PK chain rates must be finite and non-negative")
+        maps = [(j, _index(inputs, e.input, "input channel"), e.emax, e.ec50, e.hill)
+                for j, c in enumerate(self.chains) for e in c.effects]
+        pk_map = np.array(maps, dtype=np.float64).reshape(len(maps), 5)
+        for d in self.doses:
+            check_day(d.day, f"dose of {d.chain!r}")
+            if d.amount < 0:
+                raise SpecError(f"dose of {d.chain!r} on day {d.day}: amount must be >= 0")
+            kind = {"central": dopri5.ADD_PK_CENTRAL, "effect": dopri5.ADD_PK_EFFECT}.get(d.site)
+            if kind is None:
+                raise SpecError(f"dose of {d.chain!r}: site must be 'central' or 'effect'")
+            rows.append((d.day, kind, _index(chain_names, d.chain, "PK chain"), d.amount))
+        rows.sort(key=lambda r: r[0])  # stable: equal times keep declaration order
+        cols = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+        return Compiled(
+            u0=u0,
+            pk_rates=np.ascontiguousarray(pk_rates),
+            pk_state0=np.zeros((len(self.chains), 2)),
+            pk_map=np.ascontiguousarray(pk_map),
+            ev_t=np.array(cols[0], dtype=np.float64),
+            ev_kind=np.array(cols[1], dtype=np.int64),
+            ev_target=np.array(cols[2], dtype=np.int64),
+            ev_value=np.array(cols[3], dtype=np.float64),
+        )

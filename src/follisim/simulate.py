@@ -1,0 +1,126 @@
+"""The verbs: ``simulate(config)`` for one rat, ``simulate_many(config, table)`` for a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from follisim.core import batch
+from follisim.io.config import ConfigError, RunConfig, as_config
+from follisim.solution import SimulationError, Status, build_dataset
+
+INIT_MODES = {"steady_state": batch.INIT_QUASI_STEADY, "defaults": batch.INIT_GIVEN}
+
+
+def _kernel_args(cfg: RunConfig) -> tuple:
+    model = cfg.model
+    c = cfg.protocol.compile(model, 0.0, cfg.days)
+    return (model.model_id, model.y0_guess(), INIT_MODES[cfg.initial_state],
+            model.frozen_mask(), model.init_parameter_index(), c.u0, c.pk_rates, c.pk_state0,
+            c.pk_map, c.ev_t, c.ev_kind, c.ev_target, c.ev_value, 0.0, cfg.days,
+            np.ascontiguousarray(cfg.save_t), cfg.solver.array())
+
+
+def _attrs(cfg: RunConfig) -> dict:
+    s = cfg.solver
+    return {"config_source": cfg.source, "config_sha256": cfg.sha256,
+            "description": cfg.description, "solver": "dopri5 (Dormand-Prince 5(4), PI control)",
+            "rtol": s.rtol, "atol": s.atol, "max_steps": s.max_steps,
+            "initial_state": cfg.initial_state}
+
+
+def _outputs(cfg: RunConfig, n: int) -> tuple[np.ndarray, ...]:
+    m, T = cfg.model, cfg.save_t.size
+    return (np.full((n, T, len(m.states)), np.nan), np.full((n, T, len(m.inputs)), np.nan),
+            np.full((n, T, len(m.observables)), np.nan),
+            np.full(n, Status.NOT_RUN, np.int64), np.zeros((n, 3), np.int64))
+
+
+def simulate(config: RunConfig | Mapping[str, Any] | str | Path, *,
+             throw: bool = False) -> xr.Dataset:
+    """Simulate one rat.
+
+    Parameters
+    ----------
+    config : path to a TOML file, a parsed document (dict) or a ``RunConfig``
+    throw : raise ``SimulationError`` unless the run succeeds (otherwise see ``status``)
+
+    Returns
+    -------
+    xarray.Dataset with dim ``time`` [day]: one variable per state, observable and input
+    (``units``, ``long_name``), ``param_value(parameter)``, scalar ``status`` and attributes
+    recording version, config SHA-256, solver and tolerances.
+    """
+    cfg = as_config(config)
+    p = cfg.model.parameters.pack(cfg.parameters)
+    out_y, out_u, out_obs, codes, stats = _outputs(cfg, 1)
+    args = _kernel_args(cfg)
+    codes[0] = batch.solve_one(args[0], args[1], p, *args[2:], out_y[0], out_u[0], out_obs[0],
+                               stats[0])
+    status = Status(int(codes[0]))
+    ds = build_dataset(cfg.model, cfg.save_t, out_y, out_u, out_obs, codes, stats, p[None, :],
+                       (), {**_attrs(cfg), "status": status.name.lower(),
+                            "status_message": status.message})
+    ds = ds.isel(sample=0, drop=True)
+    if throw and status != Status.SUCCESS:
+        raise SimulationError(f"{cfg.source}: {status.message}")
+    return ds
+
+
+def parameter_matrix(cfg: RunConfig, table: Any, source: str = "parameter table"
+                    ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Validate a table of parameter sets; return ``float64[n, n_params]`` and swept names.
+
+    ``table`` maps parameter names to equal-length columns (a dict of arrays, a pandas
+    DataFrame or an xarray Dataset with one dimension). Columns not given keep the config's
+    values; every value must lie within the parameter's bounds.
+    """
+    space = cfg.model.parameters
+    names = tuple(table.keys()) if hasattr(table, "keys") else ()
+    if not names:
+        raise ConfigError(source, "", "needs at least one named parameter column")
+    columns = {}
+    n = None
+    for name in names:
+        if name not in space.index:
+            hint = space.suggest(str(name))
+            raise ConfigError(source, str(name), "unknown parameter" +
+                              (f"; did you mean {', '.join(hint)}?" if hint else ""))
+        col = np.asarray(table[name], dtype=np.float64).reshape(-1)
+        if n is None:
+            n = col.size
+        elif col.size != n:
+            raise ConfigError(source, name, f"has {col.size} rows; other columns have {n}")
+        lo, hi = space[name].bounds
+        bad = np.flatnonzero(~((col >= lo) & (col <= hi)))
+        if bad.size:
+            raise ConfigError(source, name, f"row {bad[0]}: {col[bad[0]]:g} outside "
+                                            f"[{lo:g}, {hi:g}] {space[name].unit}")
+        columns[name] = col
+    if not n:
+        raise ConfigError(source, "", "has no rows")
+    return space.pack_many(columns, n, base=cfg.parameters), names
+
+
+def simulate_many(config: RunConfig | Mapping[str, Any] | str | Path,
+                  parameter_table: Any) -> xr.Dataset:
+    """Simulate one rat per row of a parameter table, in parallel (numba ``prange``).
+
+    Returns a Dataset with dims ``(sample, time)``; swept parameters are coordinates on
+    ``sample``, the full parameter vectors are ``param_value(sample, parameter)`` and each
+    sample has a ``status`` (a failed sample is recorded, never raised). Numbers do not depend
+    on the thread count.
+    """
+    cfg = as_config(config)
+    P, swept = parameter_matrix(cfg, parameter_table)
+    out_y, out_u, out_obs, codes, stats = _outputs(cfg, P.shape[0])
+    args = _kernel_args(cfg)
+    batch.solve_batch(args[0], args[1], np.ascontiguousarray(P), *args[2:], out_y, out_u,
+                      out_obs, codes, stats)
+    n_ok = int(np.sum(codes == Status.SUCCESS))
+    return build_dataset(cfg.model, cfg.save_t, out_y, out_u, out_obs, codes, stats, P, swept,
+                         {**_attrs(cfg), "n_success": n_ok, "n_failed": P.shape[0] - n_ok})

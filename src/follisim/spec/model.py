@@ -1,0 +1,75 @@
+"""A model: its kernel ids, named layouts with units, and its parameter space."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import numpy as np
+
+from follisim.spec.parameters import ParameterSpace
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """A named state, input or observable: unit, readable name and allowed range."""
+
+    name: str
+    unit: str
+    long_name: str
+    bounds: tuple[float, float] = (-float("inf"), float("inf"))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Binds named layouts to the numba kernels of one model.
+
+    Attributes
+    ----------
+    name : str                      model name used in configs
+    model_id : int                  static-dispatch id in ``follisim.core.registry``
+    kernel : module                 the ``follisim.core`` module holding the layout constants
+    states, inputs, observables : tuple of Variable, in kernel layout order
+    parameters : ParameterSpace     in kernel layout order
+    initial_guess : dict            state values used as the starting point (or initial state)
+    init_from_parameter : dict      state name -> parameter that sets its initial value
+    frozen_in_steady_state : tuple  states held fixed when solving the quasi-steady start
+    """
+
+    name: str
+    model_id: int
+    kernel: ModuleType
+    states: tuple[Variable, ...]
+    inputs: tuple[Variable, ...]
+    observables: tuple[Variable, ...]
+    parameters: ParameterSpace
+    initial_guess: dict[str, float]
+    init_from_parameter: dict[str, str] = field(default_factory=dict)
+    frozen_in_steady_state: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.states)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.inputs)
+
+    @property
+    def observable_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.observables)
+
+    def y0_guess(self) -> np.ndarray:
+        """``float64[n_states]`` starting values."""
+        return np.array([self.initial_guess[s] for s in self.state_names], dtype=np.float64)
+
+    def frozen_mask(self) -> np.ndarray:
+        """``int8[n_states]``: 1 for states held fixed in the quasi-steady start."""
+        return np.array([s in self.frozen_in_steady_state for s in self.state_names], np.int8)
+
+    def init_parameter_index(self) -> np.ndarray:
+        """``int64[n_states]``: parameter index that sets each initial state, or -1."""
+        return np.array([self.parameters.locate(self.init_from_parameter[s])
+                         if s in self.init_from_parameter else -1
+                         for s in self.state_names], dtype=np.int64)
