@@ -35,7 +35,8 @@ def _summary(ds, cfg, outputs: list[Path]) -> str:
     last = ds.isel(time=-1)
     return (f"{cfg.source}: {cfg.model.name}, {cfg.days:g} days, {ds.attrs['status']} "
             f"({int(ds.n_steps)} steps); day {float(last.time):g}: "
-            f"primordial {float(last.primordial):.0f}, growing {float(last.growing_follicles):.0f}, "
+            f"primordial {float(last.primordial):.0f}, "
+            f"growing {float(last.growing_follicles):.0f}, "
             f"E2 {float(last.e2):.1f} pg/mL, FSH {float(last.fsh):.2f}, AMH {float(last.amh):.1f} "
             f"ng/L, vessel density {float(last.vessel_density):.3f} -> "
             + ", ".join(map(str, outputs)))

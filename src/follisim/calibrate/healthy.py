@@ -13,7 +13,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from follisim import datasets
-from follisim.core import steady, status
+from follisim.core import status, steady
 from follisim.models import RAT
 
 FITTED = ("e2_secretion", "fsh_secretion", "amh_secretion", "vegf_follicle_ref",

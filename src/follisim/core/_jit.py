@@ -1,6 +1,7 @@
 """The one place numba decorator options are decided.
 
-``@kernel`` is ``@njit(cache=CACHE, nogil=True, error_model="numpy")``. Set ``FOLLISIM_NUMBA_CACHE=0`` to disable
+``@kernel`` is ``@njit(cache=CACHE, nogil=True, error_model="numpy")``.
+Set ``FOLLISIM_NUMBA_CACHE=0`` to disable
 on-disk caching while editing kernels.
 
 Numba's cache index is stamped with the *caller's* source file only: after editing a kernel in

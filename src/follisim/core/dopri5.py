@@ -71,18 +71,11 @@ def _rms(err, y0, y1, rtol, atol):
     return math.sqrt(total / err.size)
 
 
-@kernel(inline="always")
-def _rhs_at(model_id, t, y, p, t_ref, u_base, pk_rates, pk_state, pk_map, u_work, dydt):
-    """RHS with the inputs at ``t``; without PK chains ``u_work`` already holds ``u_base``."""
-    if pk_rates.shape[0] > 0:
-        pk.effective_inputs(t, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
-    call_rhs(model_id, t, y, p, u_work, dydt)
-
-
 @kernel
 def _initial_step(model_id, t, y, f0, p, t_ref, u_base, pk_rates, pk_state, pk_map, u_work,
                   rtol, atol, y_tmp, f1):
     """Hairer's starting-step heuristic (Solving ODEs I, sec. II.4)."""
+    has_pk = pk_rates.shape[0] > 0
     n = y.size
     d0 = 0.0
     d1 = 0.0
@@ -95,7 +88,9 @@ def _initial_step(model_id, t, y, f0, p, t_ref, u_base, pk_rates, pk_state, pk_m
     h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
     for i in range(n):
         y_tmp[i] = y[i] + h0 * f0[i]
-    _rhs_at(model_id, t + h0, y_tmp, p, t_ref, u_base, pk_rates, pk_state, pk_map, u_work, f1)
+    if has_pk:
+        pk.effective_inputs(t + h0, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
+    call_rhs(model_id, t + h0, y_tmp, p, u_work, f1)
     d2 = 0.0
     for i in range(n):
         sc = atol + rtol * abs(y[i])
@@ -165,6 +160,7 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
     h_max = options[H_MAX]
     max_steps = int(options[MAX_STEPS])
     fixed = rtol <= 0.0
+    has_pk = pk_rates.shape[0] > 0
     n_save = save_t.size
 
     k1 = np.empty(n)
@@ -200,7 +196,9 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
             t_end = t1
         for i in range(u_base.size):
             u_work[i] = u_base[i]
-        _rhs_at(model_id, t, y, p, t_ref, u_base, pk_rates, pk_state, pk_map, u_work, k1)
+        if has_pk:
+            pk.effective_inputs(t, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
+        call_rhs(model_id, t, y, p, u_work, k1)
         stats[N_RHS] += 1
         if h <= 0.0:
             h = _initial_step(model_id, t, y, k1, p, t_ref, u_base, pk_rates, pk_state, pk_map,
@@ -221,32 +219,42 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
                 h_step = t_end - t
             for i in range(n):
                 y_stage[i] = y[i] + h_step * A21 * k1[i]
-            _rhs_at(model_id, t + C2 * h_step, y_stage, p, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, u_work, k2)
+            if has_pk:
+                pk.effective_inputs(t + C2 * h_step, t_ref, u_base, pk_rates, pk_state,
+                                    pk_map, u_work)
+            call_rhs(model_id, t + C2 * h_step, y_stage, p, u_work, k2)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A31 * k1[i] + A32 * k2[i])
-            _rhs_at(model_id, t + C3 * h_step, y_stage, p, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, u_work, k3)
+            if has_pk:
+                pk.effective_inputs(t + C3 * h_step, t_ref, u_base, pk_rates, pk_state,
+                                    pk_map, u_work)
+            call_rhs(model_id, t + C3 * h_step, y_stage, p, u_work, k3)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i])
-            _rhs_at(model_id, t + C4 * h_step, y_stage, p, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, u_work, k4)
+            if has_pk:
+                pk.effective_inputs(t + C4 * h_step, t_ref, u_base, pk_rates, pk_state,
+                                    pk_map, u_work)
+            call_rhs(model_id, t + C4 * h_step, y_stage, p, u_work, k4)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i]
                                               + A54 * k4[i])
-            _rhs_at(model_id, t + C5 * h_step, y_stage, p, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, u_work, k5)
+            if has_pk:
+                pk.effective_inputs(t + C5 * h_step, t_ref, u_base, pk_rates, pk_state,
+                                    pk_map, u_work)
+            call_rhs(model_id, t + C5 * h_step, y_stage, p, u_work, k5)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i]
                                               + A64 * k4[i] + A65 * k5[i])
             t_new = t_end if last else t + h_step
-            _rhs_at(model_id, t_new, y_stage, p, t_ref, u_base, pk_rates, pk_state, pk_map,
-                    u_work, k6)
+            if has_pk:
+                pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
+            call_rhs(model_id, t_new, y_stage, p, u_work, k6)
             for i in range(n):
                 y_new[i] = y[i] + h_step * (B1 * k1[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i]
                                             + B6 * k6[i])
-            _rhs_at(model_id, t_new, y_new, p, t_ref, u_base, pk_rates, pk_state, pk_map,
-                    u_work, k7)
+            if has_pk:
+                pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
+            call_rhs(model_id, t_new, y_new, p, u_work, k7)
             stats[N_RHS] += 6
 
             if fixed:

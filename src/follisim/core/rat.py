@@ -46,10 +46,11 @@ PARAM_NAMES = (
     "amh_secretion", "amh_primary_weight", "amh_antral_weight", "k_amh_clearance",
     # vasculature
     "vegf_basal_fraction", "vegf_follicle_ref", "vegf_hypoxia_exponent", "msc_vegf_gain",
-    "k_vegf_turnover", "msc_ang1_gain", "k_ang1_turnover", "k_ang2_turnover", "msc_ang2_suppression",
+    "k_vegf_turnover", "msc_ang1_gain", "k_ang1_turnover", "k_ang2_turnover",
+    "msc_ang2_suppression",
     "ang2_hypoxia_exponent", "tie2_kd", "ang2_ang1_ratio_healthy", "tie2_switch_ratio",
-    "tie2_switch_hill", "k_sprouting", "vegf_sprouting_half", "angiogenic_gain", "k_regression",
-    "vessel_capacity",
+    "tie2_switch_hill", "k_sprouting", "vegf_sprouting_half", "angiogenic_gain",
+    "k_regression", "vessel_capacity",
 )
 (P0_PRIMORDIAL, K_ACT, AMH_BRAKE_MAX, AMH_BRAKE_HALF, AMH_BRAKE_HILL,
  AKT_ACT_GAIN, K_PRIM_DEATH,

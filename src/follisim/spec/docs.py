@@ -1,0 +1,71 @@
+"""Markdown tables generated from the registry (``docs/model.md`` embeds them).
+
+``python -m follisim.spec.docs`` rewrites the generated blocks in ``docs/model.md``; a test
+fails when the file is out of date.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from follisim.spec import ModelSpec
+
+BEGIN = "<!-- BEGIN GENERATED: {name} -->"
+END = "<!-- END GENERATED: {name} -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def parameter_table(model: ModelSpec) -> str:
+    """One row per parameter: name, default, unit, bounds, scale, source, meaning."""
+    lines = ["| parameter | default | unit | bounds | scale | source | meaning (and basis) |",
+             "|---|---|---|---|---|---|---|"]
+    for p in model.parameters.parameters:
+        basis = f" — {p.reference}" if p.reference else ""
+        lines.append(f"| `{p.name}` | {p.default:g} | {_cell(p.unit)} | "
+                     f"[{p.bounds[0]:g}, {p.bounds[1]:g}] | {p.scale} | {_cell(p.source)} | "
+                     f"{_cell(p.description + basis)} |")
+    return "\n".join(lines)
+
+
+def variable_table(model: ModelSpec) -> str:
+    """States, inputs and observables with units."""
+    lines = ["| kind | name | unit | meaning |", "|---|---|---|---|"]
+    for kind, variables in (("state", model.states), ("input", model.inputs),
+                            ("observable", model.observables)):
+        for v in variables:
+            lines.append(f"| {kind} | `{v.name}` | {_cell(v.unit)} | {_cell(v.long_name)} |")
+    return "\n".join(lines)
+
+
+def blocks(model: ModelSpec) -> dict[str, str]:
+    return {f"{model.name}-parameters": parameter_table(model),
+            f"{model.name}-variables": variable_table(model)}
+
+
+def render(text: str, model: ModelSpec) -> str:
+    """Replace every generated block of ``model`` in ``text``."""
+    for name, body in blocks(model).items():
+        begin, end = BEGIN.format(name=name), END.format(name=name)
+        pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+        if not pattern.search(text):
+            raise ValueError(f"docs lack the block {begin!r}")
+        text = pattern.sub(lambda _m, b=begin, e=end, body=body: f"{b}\n{body}\n{e}", text)
+    return text
+
+
+def main(path: str = "docs/model.md") -> int:
+    from follisim.models import RAT
+
+    target = Path(path)
+    target.write_text(render(target.read_text(), RAT))
+    print(f"updated {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

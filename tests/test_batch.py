@@ -1,0 +1,71 @@
+"""simulate_many: equal to a loop of simulate, independent of threads, failures recorded."""
+
+import numba
+import numpy as np
+import pytest
+import xarray as xr
+
+from follisim import ConfigError, Status, simulate, simulate_many
+
+DOC = {"run": {"days": 40.0, "save_interval": 2.0},
+       "solver": {"max_steps": 3000},
+       "inputs": [{"channel": "injury_exposure", "start": 3.0, "stop": 8.0, "level": 1.0}]}
+TABLE = {"k_activation": [0.002, 0.003, 0.004, 0.0025, 0.0035],
+         "k_e2_clearance": [4.0, 10.0, 1000.0, 3.0, 20.0]}
+
+
+@pytest.fixture(scope="module")
+def many():
+    return simulate_many(DOC, TABLE)
+
+
+def test_batch_equals_loop_of_simulate(many):
+    for s in range(many.sizes["sample"]):
+        params = {name: TABLE[name][s] for name in TABLE}
+        single = simulate({**DOC, "parameters": params})
+        row = many.isel(sample=s)
+        assert int(row.status) == int(single.status)
+        for name in ("primordial", "antral", "e2", "fsh", "vessel_density", "perfusion",
+                     "injury_exposure"):
+            np.testing.assert_array_equal(row[name].values, single[name].values)
+
+
+def test_failed_sample_is_recorded_not_fatal(many):
+    status = many.status.values
+    assert status[2] == Status.MAX_STEPS            # the very stiff sample ran out of steps
+    assert np.all(status[[0, 1, 3, 4]] == Status.SUCCESS)
+    assert many.attrs["n_failed"] == 1
+    assert np.isnan(many.e2.isel(sample=2).values[-1])
+
+
+def test_parameters_travel_with_results(many):
+    np.testing.assert_array_equal(many.k_activation.values, TABLE["k_activation"])
+    assert many.k_activation.dims == ("sample",)
+    col = list(many.parameter.values).index("k_e2_clearance")
+    np.testing.assert_array_equal(many.param_value.values[:, col], TABLE["k_e2_clearance"])
+
+
+def test_identical_at_any_thread_count():
+    rng = np.random.default_rng(1)
+    table = {"k_activation": rng.uniform(0.001, 0.006, 37),
+             "fsh_secretion": rng.uniform(10.0, 40.0, 37)}
+    original = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = simulate_many(DOC, table)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = simulate_many(DOC, table)
+    finally:
+        numba.set_num_threads(original)
+    xr.testing.assert_identical(one.drop_attrs(), two.drop_attrs())
+
+
+@pytest.mark.parametrize(("table", "fragment"), [
+    ({"k_activaton": [0.1]}, "did you mean k_activation"),
+    ({"k_activation": [0.003, 0.9]}, "row 1: 0.9 outside"),
+    ({"k_activation": [0.003], "fsh_secretion": [20.0, 30.0]}, "has 2 rows"),
+    ({}, "at least one"),
+])
+def test_bad_parameter_table(table, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        simulate_many(DOC, table)

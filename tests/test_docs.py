@@ -1,0 +1,20 @@
+"""The documentation stays in step with the registry."""
+
+from pathlib import Path
+
+from follisim.models import RAT
+from follisim.spec import docs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_model_doc_tables_match_registry():
+    text = (ROOT / "docs" / "model.md").read_text()
+    assert docs.render(text, RAT) == text, (
+        "docs/model.md is out of date: run `python -m follisim.spec.docs`")
+
+
+def test_every_parameter_and_state_is_documented():
+    text = (ROOT / "docs" / "model.md").read_text()
+    for name in RAT.parameters.names + RAT.state_names + RAT.input_names:
+        assert f"`{name}`" in text, name
