@@ -16,10 +16,11 @@ from follisim.solution import SimulationError, Status, build_dataset
 INIT_MODES = {"steady_state": batch.INIT_QUASI_STEADY, "defaults": batch.INIT_GIVEN}
 
 
-def _kernel_args(cfg: RunConfig) -> tuple:
+def _kernel_args(cfg: RunConfig, p: np.ndarray) -> tuple:
+    """Positional arguments of ``batch.solve_one``/``solve_batch`` before the outputs."""
     model = cfg.model
     c = cfg.protocol.compile(model, 0.0, cfg.days)
-    return (model.model_id, model.y0_guess(), INIT_MODES[cfg.initial_state],
+    return (model.model_id, model.y0_guess(), p, INIT_MODES[cfg.initial_state],
             model.frozen_mask(), model.init_parameter_index(), c.u0, c.pk_rates, c.pk_state0,
             c.pk_map, c.ev_t, c.ev_kind, c.ev_target, c.ev_value, 0.0, cfg.days,
             np.ascontiguousarray(cfg.save_t), cfg.solver.array())
@@ -58,9 +59,7 @@ def simulate(config: RunConfig | Mapping[str, Any] | str | Path, *,
     cfg = as_config(config)
     p = cfg.model.parameters.pack(cfg.parameters)
     out_y, out_u, out_obs, codes, stats = _outputs(cfg, 1)
-    args = _kernel_args(cfg)
-    codes[0] = batch.solve_one(args[0], args[1], p, *args[2:], out_y[0], out_u[0], out_obs[0],
-                               stats[0])
+    codes[0] = batch.solve_one(*_kernel_args(cfg, p), out_y[0], out_u[0], out_obs[0], stats[0])
     status = Status(int(codes[0]))
     ds = build_dataset(cfg.model, cfg.save_t, out_y, out_u, out_obs, codes, stats, p[None, :],
                        (), {**_attrs(cfg), "status": status.name.lower(),
@@ -118,9 +117,8 @@ def simulate_many(config: RunConfig | Mapping[str, Any] | str | Path,
     cfg = as_config(config)
     P, swept = parameter_matrix(cfg, parameter_table)
     out_y, out_u, out_obs, codes, stats = _outputs(cfg, P.shape[0])
-    args = _kernel_args(cfg)
-    batch.solve_batch(args[0], args[1], np.ascontiguousarray(P), *args[2:], out_y, out_u,
-                      out_obs, codes, stats)
+    batch.solve_batch(*_kernel_args(cfg, np.ascontiguousarray(P)), out_y, out_u, out_obs, codes,
+                      stats)
     n_ok = int(np.sum(codes == Status.SUCCESS))
     return build_dataset(cfg.model, cfg.save_t, out_y, out_u, out_obs, codes, stats, P, swept,
                          {**_attrs(cfg), "n_success": n_ok, "n_failed": P.shape[0] - n_ok})

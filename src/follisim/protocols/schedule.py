@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 
@@ -88,8 +89,6 @@ class Compiled:
 def _index(names: tuple[str, ...], name: str, what: str) -> int:
     if name in names:
         return names.index(name)
-    import difflib
-
     hint = difflib.get_close_matches(name, names, n=3)
     extra = f"; did you mean {', '.join(hint)}?" if hint else f"; allowed: {', '.join(names)}"
     raise SpecError(f"unknown {what} {name!r}{extra}")
