@@ -50,14 +50,14 @@ def main() -> None:
     rows = [("reference, fast clearance as ODE state",
              run(REFERENCE, ode_state, np.array([0.01, K_FAST]), np.array([1.0, 0.0, 0.0]), 0))]
     chain = PkChain("ev", 0.99 * K_FAST, 0.01 * K_FAST, 0.5,
-                    effects=(PkEffect("drive", 1.0, 0.0),))
+                    effects=(PkEffect("drive", "linear", 1.0),))
     closed = Protocol(chains=(chain,), doses=tuple(PkDose("ev", d, 1.0) for d in DOSE_DAYS))
     rows.append(("reference, same doses via closed-form chain",
                  run(REFERENCE, closed, np.array([0.01, 0.5]), np.array([1.0, 0.0, 0.0]), 0)))
     p = RAT.parameters.pack()
     rows.append(("rat, no doses", run(RAT, Protocol(), p, RAT.y0_guess(), 1)))
     rat_chain = PkChain("ev", 0.99 * K_FAST, 0.01 * K_FAST, 0.5,
-                        effects=(PkEffect("akt_signal", 1.0, 0.01, 1.0),))
+                        effects=(PkEffect("akt_signal", "hill", 1.0, 0.01, 1.0),))
     rat_ev = Protocol(chains=(rat_chain,), doses=tuple(PkDose("ev", d, 1.0) for d in DOSE_DAYS))
     rows.append(("rat, 17 EV doses via closed-form chain", run(RAT, rat_ev, p, RAT.y0_guess(), 1)))
     print(f"{'case':<46} {'ms':>8} {'steps':>7} {'RHS evals':>10}")

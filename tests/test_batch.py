@@ -9,7 +9,7 @@ from follisim import ConfigError, Status, simulate, simulate_many
 
 DOC = {"run": {"days": 40.0, "save_interval": 2.0},
        "solver": {"max_steps": 3000},
-       "inputs": [{"channel": "injury_exposure", "start": 3.0, "stop": 8.0, "level": 1.0}]}
+       "inputs": [{"channel": "injury_gc", "start": 3.0, "stop": 8.0, "level": 1.0}]}
 TABLE = {"k_activation": [0.002, 0.003, 0.004, 0.0025, 0.0035],
          "k_e2_clearance": [4.0, 10.0, 1000.0, 3.0, 20.0]}
 
@@ -26,7 +26,7 @@ def test_batch_equals_loop_of_simulate(many):
         row = many.isel(sample=s)
         assert int(row.status) == int(single.status)
         for name in ("primordial", "antral", "e2", "fsh", "vessel_density", "perfusion",
-                     "injury_exposure"):
+                     "injury_gc"):
             np.testing.assert_array_equal(row[name].values, single[name].values)
 
 

@@ -104,12 +104,13 @@ def test_positivity_over_random_parameters():
     n = 48
     table = {}
     for name in ("k_activation", "k_antral_atresia_max", "fsh_secretion", "e2_feedback_half",
-                 "k_regression", "injury_vascular", "injury_gc_apoptosis", "k_sprouting"):
+                 "k_regression", "injury_ang2_induction", "pten_akt_gain", "k_sprouting"):
         lo, hi = space[name].bounds
         table[name] = np.exp(rng.uniform(np.log(max(lo, 1e-6)), np.log(hi), n)) \
             if space[name].scale == "log" else rng.uniform(lo, hi, n)
     doc = {"run": {"days": 60.0, "save_interval": 0.5},
-           "inputs": [{"channel": "injury_exposure", "start": 5.0, "stop": 15.0, "level": 3.0}]}
+           "inputs": [{"channel": "injury_gc", "start": 5.0, "stop": 15.0, "level": 3.0},
+                      {"channel": "injury_vascular", "start": 5.0, "stop": 15.0, "level": 0.5}]}
     ds = simulate_many(doc, table)
     ok = ds.status == 0
     assert int(ok.sum()) >= n - 2          # a failed sample is recorded, not fatal

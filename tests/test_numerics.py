@@ -98,7 +98,7 @@ def test_closed_form_pk_matches_stiff_scipy():
     """An EV-like chain (plasma t1/2 = 10 min) feeding z: closed form vs Radau on the ODE."""
     k_el = np.log(2) / EV_HALF_LIFE_DAYS
     chain = PkChain("ev", k_el=0.98 * k_el, k_tr=0.02 * k_el, k_out=0.3,
-                    effects=(PkEffect("drive", emax=3.0, ec50=0.05, hill=2.0),))
+                    effects=(PkEffect("drive", "hill", gain=3.0, half=0.05, hill=2.0),))
     doses = (PkDose("ev", 1.0, 10.0), PkDose("ev", 3.0, 5.0))
     ts = np.linspace(0.0, 6.0, 121)
     code, y, _, _ = _run_reference(Protocol(chains=(chain,), doses=doses), ts, 6.0,
@@ -129,8 +129,8 @@ def test_closed_form_pk_matches_stiff_scipy():
 def _scipy_piecewise(p_named, y0, protocol, ts, rtol=1e-10, atol=1e-12):
     """Radau on the plain-Python RHS, restarted at every event; PK chains as ODE states."""
     chains = [(c.k_el, c.k_tr, c.k_out) for c in protocol.chains]
-    maps = [(j, e.input, e.emax, e.ec50, e.hill) for j, c in enumerate(protocol.chains)
-            for e in c.effects]
+    maps = [(j, e.input, e.kind, e.gain, e.half, e.hill, e.site)
+            for j, c in enumerate(protocol.chains) for e in c.effects]
     names = [c.name for c in protocol.chains]
     events = sorted({s.start for s in protocol.steps} | {s.stop for s in protocol.steps}
                     | {d.day for d in protocol.doses} | {ts[0], ts[-1]})
@@ -157,13 +157,18 @@ def test_full_model_matches_scipy_radau():
     relative of scipy Radau (rtol 1e-10)."""
     k_el = np.log(2) / EV_HALF_LIFE_DAYS
     protocol = Protocol(
-        steps=(InputStep("injury_exposure", 5.0, 10.0, 1.0),
+        steps=(InputStep("injury_primordial", 5.0, 10.0, 0.05),
+               InputStep("injury_gc", 5.0, 10.0, 2.0),
+               InputStep("injury_burnout", 5.0, 10.0, 1.0),
+               InputStep("injury_vascular", 5.0, 10.0, 0.2),
                InputStep("msc_signal", 20.0, 40.0, 0.8),
                InputStep("ang2_blockade", 25.0, 35.0, 0.5),
                InputStep("p53_repression", 12.0, 30.0, 0.4)),
         chains=(PkChain("ev", 0.99 * k_el, 0.01 * k_el, 0.5,
-                        effects=(PkEffect("akt_signal", 2.0, 0.02, 1.5),
-                                 PkEffect("angiogenic_signal", 1.0, 0.0))),),
+                        effects=(PkEffect("akt_signal", "hill", 2.0, 0.02, 1.5),
+                                 PkEffect("angiogenic_signal", "linear", 1.0),
+                                 PkEffect("pten_repression", "log_repression", 1e4, 50.0, 1.0),
+                                 PkEffect("survival_signal", "linear", 0.5, site="central"))),),
         doses=(PkDose("ev", 15.0, 1.0), PkDose("ev", 22.0, 1.0)),
     )
     ts = np.linspace(0.0, 45.0, 91)

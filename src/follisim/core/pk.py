@@ -11,8 +11,13 @@ half-life) costs nothing: the integrator never sees the fast eigenvalue.
 Layouts (same-file rule):
     rates[j]   = (k_el, k_tr, k_out)               [1/day]
     state[j]   = (c, x)                            [dose units]
-    mapping[m] = (chain, input, emax, ec50, hill)  input += emax * x^h/(x^h + ec50^h),
-                                                   or emax * x when ec50 <= 0 (linear)
+    mapping[m] = (chain, site, input, kind, gain, half, hill), with a = amount at ``site``:
+        LINEAR:          input += gain * a
+        HILL:            input += gain * a^hill / (a^hill + half^hill)
+        LOG_REPRESSION:  input += ln(1 + (gain * a / half)^hill)
+    LOG_REPRESSION is Hill repression of a target by a miRNA (``gain`` copies per dose unit,
+    ``half`` the copy number halving the target) in log units, so several repressors of one
+    target multiply the target level exactly.
 """
 
 import math
@@ -21,7 +26,9 @@ from follisim.core._jit import kernel
 
 K_EL, K_TR, K_OUT = 0, 1, 2
 CENTRAL, EFFECT = 0, 1
-MAP_CHAIN, MAP_INPUT, MAP_EMAX, MAP_EC50, MAP_HILL = 0, 1, 2, 3, 4
+MAP_CHAIN, MAP_SITE, MAP_INPUT, MAP_KIND, MAP_GAIN, MAP_HALF, MAP_HILL = range(7)
+N_MAP = 7
+LINEAR, HILL, LOG_REPRESSION = 0, 1, 2
 
 
 @kernel
@@ -69,12 +76,17 @@ def effective_inputs(t, t_ref, u_base, rates, state, mapping, u_out):
         return
     tau = t - t_ref
     for m in range(mapping.shape[0]):
-        j = int(mapping[m, MAP_CHAIN])
-        c, x = chain_at(rates, state, j, tau)
-        ec50 = mapping[m, MAP_EC50]
-        if ec50 > 0.0:
-            if x > 0.0:
-                r = (x / ec50) ** mapping[m, MAP_HILL]
-                u_out[int(mapping[m, MAP_INPUT])] += mapping[m, MAP_EMAX] * r / (1.0 + r)
+        c, x = chain_at(rates, state, int(mapping[m, MAP_CHAIN]), tau)
+        a = c if int(mapping[m, MAP_SITE]) == CENTRAL else x
+        if a <= 0.0:
+            continue
+        kind = int(mapping[m, MAP_KIND])
+        gain = mapping[m, MAP_GAIN]
+        if kind == LINEAR:
+            value = gain * a
+        elif kind == HILL:
+            r = (a / mapping[m, MAP_HALF]) ** mapping[m, MAP_HILL]
+            value = gain * r / (1.0 + r)
         else:
-            u_out[int(mapping[m, MAP_INPUT])] += mapping[m, MAP_EMAX] * x
+            value = math.log1p((gain * a / mapping[m, MAP_HALF]) ** mapping[m, MAP_HILL])
+        u_out[int(mapping[m, MAP_INPUT])] += value

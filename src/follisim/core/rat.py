@@ -21,10 +21,13 @@ STATE_NAMES = (
 FOLLICLE_STATES = (PRIMORDIAL, PRIMARY, SECONDARY, ANTRAL, PREOVULATORY, CORPORA_LUTEA, ATRETIC)
 
 INPUT_NAMES = (
-    "injury_exposure", "msc_signal", "akt_signal", "angiogenic_signal", "p53_repression",
-    "ang1_exogenous", "ang2_blockade", "tie2_agonist",
+    "injury_primordial", "injury_gc", "injury_burnout", "injury_vascular",
+    "msc_signal", "akt_signal", "angiogenic_signal", "survival_signal",
+    "pten_repression", "pik3r2_repression", "p53_repression", "sirt7_repression",
+    "hbp1_repression", "ang1_exogenous", "ang2_blockade", "tie2_agonist",
 )
-(U_INJURY, U_MSC, U_AKT, U_ANGIO, U_P53, U_ANG1, U_ANG2_BLOCK, U_TIE2) = range(len(INPUT_NAMES))
+(U_INJ_PRIM, U_INJ_GC, U_INJ_BURNOUT, U_INJ_VASC, U_MSC, U_AKT, U_ANGIO, U_SURVIVAL,
+ U_PTEN, U_PIK3R2, U_P53, U_SIRT7, U_HBP1, U_ANG1, U_ANG2_BLOCK, U_TIE2) = range(len(INPUT_NAMES))
 
 PARAM_NAMES = (
     # follicle population
@@ -37,9 +40,9 @@ PARAM_NAMES = (
     # perfusion and apoptosis modifiers
     "perfusion_half", "hypoxia_half", "hypoxia_atresia_preantral", "hypoxia_atresia_antral",
     "akt_survival_gain", "p53_apoptosis_share", "msc_survival_gain",
-    # injury mechanisms (per unit of injury exposure)
-    "injury_primordial_apoptosis", "injury_gc_apoptosis", "injury_burnout", "injury_vascular",
-    "injury_ang2_induction",
+    # miRNA targets -> pathways, and injury side effects
+    "pten_akt_gain", "pik3r2_akt_gain", "pik3r2_angiogenic_gain", "sirt7_survival_gain",
+    "hbp1_survival_gain", "injury_ang2_induction",
     # hormones
     "e2_secretion", "e2_preovulatory_weight", "fsh_aromatase_half", "k_e2_clearance",
     "fsh_secretion", "e2_feedback_half", "e2_feedback_hill", "k_fsh_clearance",
@@ -60,7 +63,7 @@ PARAM_NAMES = (
  K_OVUL, K_A4, K_LUTEOLYSIS, K_ATR_CLEAR,
  PERF_HALF, HYPOXIA_HALF, HYPOXIA_PREANTRAL, HYPOXIA_ANTRAL,
  AKT_SURV_GAIN, P53_SHARE, MSC_SURV_GAIN,
- INJ_PRIM, INJ_GC, INJ_BURNOUT, INJ_VASC, INJ_ANG2,
+ PTEN_AKT_GAIN, PIK3R2_AKT_GAIN, PIK3R2_ANGIO_GAIN, SIRT7_SURV_GAIN, HBP1_SURV_GAIN, INJ_ANG2,
  E2_SEC, E2_PREOV_W, FSH_AROM_HALF, K_E2,
  FSH_SEC, E2_FB_HALF, E2_FB_HILL, K_FSH,
  AMH_SEC, AMH_PRIMARY_W, AMH_ANTRAL_W, K_AMH,
@@ -141,24 +144,46 @@ def vessel_stability(y, p, u):
 
 
 @kernel(inline="always")
+def knockdown(log_repression):
+    """Fraction of a target removed [1] from its log-repression input r >= 0: 1 - exp(-r).
+
+    Inputs carry -ln(target level), so independent repressors (several miRNAs on one target)
+    add exactly: exp(-(r1 + r2)) = exp(-r1) exp(-r2).
+    """
+    return -math.expm1(-max(log_repression, 0.0))
+
+
+@kernel(inline="always")
+def pathways(u, p):
+    """AKT activation, angiogenic signal, survival signal and p53 kept [1] from the inputs."""
+    pten = knockdown(u[U_PTEN])
+    pik3r2 = knockdown(u[U_PIK3R2])
+    akt = max(u[U_AKT], 0.0) + p[PTEN_AKT_GAIN] * pten + p[PIK3R2_AKT_GAIN] * pik3r2
+    angio = max(u[U_ANGIO], 0.0) + p[PIK3R2_ANGIO_GAIN] * pik3r2
+    survival = (max(u[U_SURVIVAL], 0.0) + p[SIRT7_SURV_GAIN] * knockdown(u[U_SIRT7])
+                + p[HBP1_SURV_GAIN] * knockdown(u[U_HBP1]))
+    p53_kept = 1.0 - p[P53_SHARE] * knockdown(u[U_P53])
+    return akt, angio, survival, p53_kept
+
+
+@kernel(inline="always")
 def hazard_values(y, p, u):
     """Per-follicle hazard rates [1/day] as a tuple in the order of ``HAZARD_NAMES``."""
     phi = perfusion(y[VESSEL], p)
     chi = hypoxia(phi, p)
     fsh_delivered = max(y[FSH], 0.0) * phi
-    injury = max(u[U_INJURY], 0.0)
-    akt = max(u[U_AKT], 0.0)
-    p53_kept = 1.0 - p[P53_SHARE] * min(max(u[U_P53], 0.0), 1.0)
-    apoptosis = (1.0 + p[INJ_GC] * injury) * p53_kept / (
-        (1.0 + p[AKT_SURV_GAIN] * akt) * (1.0 + p[MSC_SURV_GAIN] * max(u[U_MSC], 0.0)))
+    akt, _, survival, p53_kept = pathways(u, p)
+    apoptosis = (1.0 + max(u[U_INJ_GC], 0.0)) * p53_kept / (
+        (1.0 + p[AKT_SURV_GAIN] * akt) * (1.0 + p[MSC_SURV_GAIN] * max(u[U_MSC], 0.0))
+        * (1.0 + survival))
     brake = 1.0 - p[AMH_BRAKE_MAX] * _hill(y[AMH], p[AMH_BRAKE_HALF], p[AMH_BRAKE_HILL])
-    push = 1.0 + p[AKT_ACT_GAIN] * akt + p[INJ_BURNOUT] * injury
+    push = 1.0 + p[AKT_ACT_GAIN] * akt + max(u[U_INJ_BURNOUT], 0.0)
     preantral_stress = apoptosis * _pow(chi, p[HYPOXIA_PREANTRAL])
     antral_stress = apoptosis * _pow(chi, p[HYPOXIA_ANTRAL])
     rescue = _hill(fsh_delivered, p[FSH_RESCUE_HALF], p[FSH_RESCUE_HILL])
     return (
         p[K_ACT] * push * brake,
-        (p[K_PRIM_DEATH] + p[INJ_PRIM] * injury) * p53_kept,
+        (p[K_PRIM_DEATH] + max(u[U_INJ_PRIM], 0.0)) * p53_kept,
         p[K_G1],
         p[K_A1] * preantral_stress,
         p[K_G2],
@@ -227,7 +252,8 @@ def rhs(t, y, p, u, dydt):
     chi = hypoxia(phi, p)
     fsh_delivered = max(y[FSH], 0.0) * phi
     msc = max(u[U_MSC], 0.0)
-    injury = max(u[U_INJURY], 0.0)
+    vascular_injury = max(u[U_INJ_VASC], 0.0)
+    _, angio, _, _ = pathways(u, p)
 
     aromatase = fsh_delivered / (fsh_delivered + p[FSH_AROM_HALF])
     e2_sources = y[ANTRAL] + p[E2_PREOV_W] * y[PREOVULATORY]
@@ -243,16 +269,17 @@ def rhs(t, y, p, u, dydt):
     dydt[VEGF] = p[K_VEGF] * (vegf_target - y[VEGF])
     vessel = max(y[VESSEL], 0.0)
     dydt[ANG1] = p[K_ANG1] * (vessel * (1.0 + p[MSC_ANG1_GAIN] * msc) - y[ANG1])
-    ang2_target = vessel * _pow(chi, p[ANG2_HYPOXIA_EXP]) * (1.0 + p[INJ_ANG2] * injury) / (
+    ang2_target = vessel * _pow(chi, p[ANG2_HYPOXIA_EXP]) \
+        * (1.0 + p[INJ_ANG2] * vascular_injury) / (
         1.0 + p[MSC_ANG2_SUPP] * msc)
     dydt[ANG2] = p[K_ANG2] * (ang2_target - y[ANG2])
 
     stability = vessel_stability(y, p, u)
     vegf_signal = _hill(y[VEGF], p[VEGF_SPROUT_HALF], 1.0)
-    sprouting = p[K_SPROUT] * vegf_signal * (1.0 + p[ANGIO_GAIN] * max(u[U_ANGIO], 0.0)) \
+    sprouting = p[K_SPROUT] * vegf_signal * (1.0 + p[ANGIO_GAIN] * angio) \
         * (1.0 - y[VESSEL] / p[VESSEL_CAPACITY])
     regression = p[K_REGRESSION] * (1.0 - stability) * (1.0 - vegf_signal) \
-        + p[INJ_VASC] * injury
+        + vascular_injury
     dydt[VESSEL] = (sprouting - regression) * y[VESSEL]
 
 

@@ -9,6 +9,7 @@ closed-form PK of the numba path.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from follisim.core.rat import INPUT_NAMES, STATE_NAMES
@@ -27,7 +28,8 @@ def make_rhs(p: Mapping[str, float], inputs: Mapping[str, float],
     """Return ``f(t, y) -> list`` for constant ``inputs`` and optional PK ``chains``.
 
     ``chains`` are ``(k_el, k_tr, k_out)`` [1/day]; ``maps`` are
-    ``(chain, input, emax, ec50, hill)`` as in ``follisim.core.pk``.
+    ``(chain, input, kind, gain, half, hill)`` or with a final ``site`` (``effect`` default) as
+    in ``follisim.protocols.PkEffect``.
     """
     n_states = len(STATE_NAMES)
 
@@ -35,28 +37,41 @@ def make_rhs(p: Mapping[str, float], inputs: Mapping[str, float],
         u = dict(inputs)
         for name in INPUT_NAMES:
             u.setdefault(name, 0.0)
-        for j, name, emax, ec50, hill in maps:
-            x = y[n_states + 2 * j + 1]
-            u[name] += emax * _hill(x, ec50, hill) if ec50 > 0 else emax * x
+        for j, name, kind, gain, half, hill, *site in maps:
+            a = y[n_states + 2 * j + (0 if site and site[0] == "central" else 1)]
+            if a <= 0.0:
+                continue
+            if kind == "linear":
+                u[name] += gain * a
+            elif kind == "hill":
+                u[name] += gain * _hill(a, half, hill)
+            else:
+                u[name] += math.log1p((gain * a / half) ** hill)
         (P, F1, F2, F3, F4, CL, A, E, S, M, V, A1, A2, D) = y[:n_states]
 
         phi = max(D, 0.0) * (1.0 + p["perfusion_half"]) / (max(D, 0.0) + p["perfusion_half"])
         chi = (1.0 + p["hypoxia_half"]) / (phi + p["hypoxia_half"])
         s_eff = max(S, 0.0) * phi
-        injury = max(u["injury_exposure"], 0.0)
-        akt = max(u["akt_signal"], 0.0)
+        inj = {k: max(u[f"injury_{k}"], 0.0) for k in ("primordial", "gc", "burnout", "vascular")}
         msc = max(u["msc_signal"], 0.0)
-        p53_kept = 1.0 - p["p53_apoptosis_share"] * min(max(u["p53_repression"], 0.0), 1.0)
-        apoptosis = (1.0 + p["injury_gc_apoptosis"] * injury) * p53_kept / (
-            (1.0 + p["akt_survival_gain"] * akt) * (1.0 + p["msc_survival_gain"] * msc))
+        kd = {t: 1.0 - math.exp(-max(u[f"{t}_repression"], 0.0))
+              for t in ("pten", "pik3r2", "p53", "sirt7", "hbp1")}
+        akt = max(u["akt_signal"], 0.0) + p["pten_akt_gain"] * kd["pten"] \
+            + p["pik3r2_akt_gain"] * kd["pik3r2"]
+        angio = max(u["angiogenic_signal"], 0.0) + p["pik3r2_angiogenic_gain"] * kd["pik3r2"]
+        survival = max(u["survival_signal"], 0.0) + p["sirt7_survival_gain"] * kd["sirt7"] \
+            + p["hbp1_survival_gain"] * kd["hbp1"]
+        p53_kept = 1.0 - p["p53_apoptosis_share"] * kd["p53"]
+        apoptosis = (1.0 + inj["gc"]) * p53_kept / (
+            (1.0 + p["akt_survival_gain"] * akt) * (1.0 + p["msc_survival_gain"] * msc)
+            * (1.0 + survival))
         brake = 1.0 - p["amh_brake_max"] * _hill(M, p["amh_brake_half"], p["amh_brake_hill"])
-        push = 1.0 + p["akt_activation_gain"] * akt + p["injury_burnout"] * injury
+        push = 1.0 + p["akt_activation_gain"] * akt + inj["burnout"]
         stress_pre = apoptosis * chi ** p["hypoxia_atresia_preantral"]
         stress_ant = apoptosis * chi ** p["hypoxia_atresia_antral"]
 
         act = p["k_activation"] * push * brake * P
-        pdeath = (p["k_primordial_death"] + p["injury_primordial_apoptosis"] * injury) \
-            * p53_kept * P
+        pdeath = (p["k_primordial_death"] + inj["primordial"]) * p53_kept * P
         g1 = p["k_primary_progression"] * F1
         a1 = p["k_primary_atresia"] * stress_pre * F1
         g2 = p["k_secondary_progression"] * F2
@@ -81,18 +96,16 @@ def make_rhs(p: Mapping[str, float], inputs: Mapping[str, float],
         dens = max(D, 0.0)
         dA1 = p["k_ang1_turnover"] * (dens * (1.0 + p["msc_ang1_gain"] * msc) - A1)
         dA2 = p["k_ang2_turnover"] * (dens * chi ** p["ang2_hypoxia_exponent"]
-                                      * (1.0 + p["injury_ang2_induction"] * injury)
+                                      * (1.0 + p["injury_ang2_induction"] * inj["vascular"])
                                       / (1.0 + p["msc_ang2_suppression"] * msc) - A2)
         agonist = max(A1, 0.0) + max(u["ang1_exogenous"], 0.0) + max(u["tie2_agonist"], 0.0)
         block = min(max(u["ang2_blockade"], 0.0), 1.0)
         ratio = p["ang2_ang1_ratio_healthy"] * max(A2, 0.0) * (1.0 - block) / max(agonist, 1e-12)
         stability = 1.0 / (1.0 + (ratio / p["tie2_switch_ratio"]) ** p["tie2_switch_hill"])
         v_sig = _hill(V, p["vegf_sprouting_half"], 1.0)
-        sprout = p["k_sprouting"] * v_sig * (1.0 + p["angiogenic_gain"]
-                                            * max(u["angiogenic_signal"], 0.0)) \
+        sprout = p["k_sprouting"] * v_sig * (1.0 + p["angiogenic_gain"] * angio) \
             * (1.0 - D / p["vessel_capacity"])
-        regress = p["k_regression"] * (1.0 - stability) * (1.0 - v_sig) \
-            + p["injury_vascular"] * injury
+        regress = p["k_regression"] * (1.0 - stability) * (1.0 - v_sig) + inj["vascular"]
         out = [
             -act - pdeath,
             act - g1 - a1,

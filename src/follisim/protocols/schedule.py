@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from follisim.core import dopri5
+from follisim.core import dopri5, pk
 from follisim.spec import ModelSpec, SpecError
 
 
@@ -40,12 +40,18 @@ class Bolus:
 
 @dataclass(frozen=True)
 class PkEffect:
-    """``input += emax * x^hill / (x^hill + ec50^hill)``; linear ``emax * x`` if ``ec50 <= 0``."""
+    """How a chain compartment drives an input (``follisim.core.pk`` mapping kinds).
+
+    ``kind``: ``linear`` (gain * a), ``hill`` (gain * H(a; half, hill)) or ``log_repression``
+    (ln(1 + (gain * a / half)^hill)); ``a`` is the amount at ``site`` (``effect`` or ``central``).
+    """
 
     input: str
-    emax: float
-    ec50: float = 0.0
+    kind: str = "linear"
+    gain: float = 1.0
+    half: float = 1.0
     hill: float = 1.0
+    site: str = "effect"
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,10 @@ class Compiled:
     ev_kind: np.ndarray
     ev_target: np.ndarray
     ev_value: np.ndarray
+
+
+_SITES = {"central": pk.CENTRAL, "effect": pk.EFFECT}
+_KINDS = {"linear": pk.LINEAR, "hill": pk.HILL, "log_repression": pk.LOG_REPRESSION}
 
 
 def _index(names: tuple[str, ...], name: str, what: str) -> int:
@@ -133,9 +143,14 @@ class Protocol:
                             dtype=np.float64).reshape(len(self.chains), 3)
         if np.any(pk_rates < 0) or not np.all(np.isfinite(pk_rates)):
             raise SpecError("PK chain rates must be finite and non-negative")
-        maps = [(j, _index(inputs, e.input, "input channel"), e.emax, e.ec50, e.hill)
-                for j, c in enumerate(self.chains) for e in c.effects]
-        pk_map = np.array(maps, dtype=np.float64).reshape(len(maps), 5)
+        for c in self.chains:
+            for e in c.effects:
+                if e.site not in _SITES or e.kind not in _KINDS:
+                    raise SpecError(f"PK chain {c.name!r} -> {e.input!r}: site must be one of "
+                                    f"{sorted(_SITES)} and kind one of {sorted(_KINDS)}")
+        maps = [(j, _SITES[e.site], _index(inputs, e.input, "input channel"), _KINDS[e.kind],
+                 e.gain, e.half, e.hill) for j, c in enumerate(self.chains) for e in c.effects]
+        pk_map = np.array(maps, dtype=np.float64).reshape(len(maps), pk.N_MAP)
         for d in self.doses:
             check_day(d.day, f"dose of {d.chain!r}")
             if d.amount < 0:
