@@ -27,7 +27,7 @@ import numpy as np
 
 from follisim.models import MODELS
 from follisim.protocols import InputStep, Protocol
-from follisim.spec import ModelSpec
+from follisim.spec import ModelSpec, ParameterSpace
 
 MAX_DAYS = 36_500.0
 MAX_SAVES = 1_000_000
@@ -86,7 +86,7 @@ _TOP = ("description", "run", "solver", "parameters", "inputs")
 INITIAL_STATES = ("steady_state", "defaults")
 
 
-def _did_you_mean(name: str, allowed: tuple[str, ...] | list[str]) -> str:
+def did_you_mean(name: str, allowed: tuple[str, ...] | list[str]) -> str:
     hint = difflib.get_close_matches(name, list(allowed), n=3)
     if hint:
         return f"did you mean {', '.join(repr(h) for h in hint)}?"
@@ -94,7 +94,7 @@ def _did_you_mean(name: str, allowed: tuple[str, ...] | list[str]) -> str:
     return f"allowed: {shown}"
 
 
-class _Reader:
+class Reader:
     """Typed access to one table, raising ConfigError with the dotted key."""
 
     def __init__(self, source: str, prefix: str, table: Any, allowed: Mapping[str, str]):
@@ -104,7 +104,7 @@ class _Reader:
         for key in table:
             if key not in allowed:
                 raise ConfigError(source, f"{prefix}.{key}",
-                                  f"unknown key; {_did_you_mean(key, tuple(allowed))}")
+                                  f"unknown key; {did_you_mean(key, tuple(allowed))}")
         self.table = table
 
     def key(self, name: str) -> str:
@@ -133,7 +133,7 @@ class _Reader:
         return value
 
 
-def _save_times(src: str, run: _Reader, days: float) -> np.ndarray:
+def _save_times(src: str, run: Reader, days: float) -> np.ndarray:
     if "save_times" in run.table and "save_interval" in run.table:
         raise ConfigError(src, "run.save_times", "give save_times or save_interval, not both")
     if "save_times" in run.table:
@@ -157,19 +157,23 @@ def _save_times(src: str, run: _Reader, days: float) -> np.ndarray:
     return times if times[-1] == days else np.append(times, days)
 
 
-def _parameters(src: str, model: ModelSpec, table: Any) -> dict[str, float]:
+def parameters_table(src: str, model: ModelSpec, table: Any, key: str = "parameters",
+                extra: ParameterSpace | None = None) -> dict[str, float]:
+    """Validate ``name = value`` overrides of ``model`` (and of ``extra``, if given)."""
     if not isinstance(table, dict):
-        raise ConfigError(src, "parameters", "must be a table of name = value")
-    space = model.parameters
+        raise ConfigError(src, key, "must be a table of name = value")
+    spaces = [model.parameters] + ([extra] if extra is not None else [])
     out = {}
     for name, value in table.items():
-        if name not in space.index:
-            raise ConfigError(src, f"parameters.{name}",
-                              f"unknown parameter of model {model.name!r}; "
-                              f"{_did_you_mean(name, space.names)}")
+        space = next((s for s in spaces if name in s.index), None)
+        if space is None:
+            known = tuple(n for s in spaces for n in s.names)
+            raise ConfigError(src, f"{key}.{name}", f"unknown parameter of model {model.name!r}"
+                              f"{' or its interventions' if extra else ''}; "
+                              f"{did_you_mean(name, known)}")
         problem = space[name].check(value)
         if problem:
-            raise ConfigError(src, f"parameters.{name}", problem)
+            raise ConfigError(src, f"{key}.{name}", problem)
         out[name] = float(value)
     return out
 
@@ -179,12 +183,12 @@ def _inputs(src: str, model: ModelSpec, entries: Any, days: float) -> tuple[Inpu
         raise ConfigError(src, "inputs", "must be an array of tables ([[inputs]])")
     steps = []
     for k, entry in enumerate(entries):
-        r = _Reader(src, f"inputs[{k}]", entry, _SCHEMA["inputs"])
+        r = Reader(src, f"inputs[{k}]", entry, _SCHEMA["inputs"])
         channel = entry.get("channel")
         names = model.input_names
         if channel not in names:
             raise ConfigError(src, r.key("channel"), f"unknown input channel {channel!r}; "
-                                                     f"{_did_you_mean(str(channel), names)}")
+                                                     f"{did_you_mean(str(channel), names)}")
         var = model.inputs[names.index(channel)]
         start = r.number("start", None, 0.0, days)
         stop = r.number("stop", days, start, math.inf, lo_open=True)
@@ -197,22 +201,33 @@ def parse(document: Mapping[str, Any], source: str = "<config>") -> RunConfig:
     """Validate a parsed configuration document."""
     for key in document:
         if key not in _TOP:
-            raise ConfigError(source, key, f"unknown table or key; {_did_you_mean(key, _TOP)}")
+            raise ConfigError(source, key, f"unknown table or key; {did_you_mean(key, _TOP)}")
     description = document.get("description", "")
     if not isinstance(description, str):
         raise ConfigError(source, "description", "must be a string")
-    run = _Reader(source, "run", document.get("run", {}), _SCHEMA["run"])
+    run = Reader(source, "run", document.get("run", {}), _SCHEMA["run"])
     model = MODELS[run.string("model", "rat", tuple(MODELS))]
     days = run.number("days", None, 0.0, MAX_DAYS, lo_open=True)
     save_t = _save_times(source, run, days)
     initial = run.string("initial_state", "steady_state", INITIAL_STATES)
-    sol = _Reader(source, "solver", document.get("solver", {}), _SCHEMA["solver"])
+    solver = solver_options(source, document.get("solver", {}), days)
+    params = parameters_table(source, model, document.get("parameters", {}))
+    protocol = Protocol(steps=_inputs(source, model, document.get("inputs", []), days))
+    return RunConfig(source=source, model=model, days=days, save_t=save_t,
+                     initial_state=initial, solver=solver, parameters=params,
+                     protocol=protocol, description=description,
+                     sha256=digest(document))
+
+
+def solver_options(source: str, table: Any, days: float) -> SolverOptions:
+    """Validate a ``[solver]`` table."""
+    sol = Reader(source, "solver", table, _SCHEMA["solver"])
     max_steps = sol.table.get("max_steps", SolverOptions.max_steps)
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or not (
             1 <= max_steps <= 100_000_000):
         raise ConfigError(source, "solver.max_steps",
                           f"must be an integer in [1, 100000000], got {max_steps!r}")
-    solver = SolverOptions(
+    return SolverOptions(
         rtol=sol.number("rtol", SolverOptions.rtol, 1e-14, 0.1),
         atol=sol.number("atol", SolverOptions.atol, 1e-16, 1.0),
         max_steps=max_steps,
@@ -220,21 +235,15 @@ def parse(document: Mapping[str, Any], source: str = "<config>") -> RunConfig:
         h_min=sol.number("h_min", SolverOptions.h_min, 0.0, 1.0),
         h_max=sol.number("h_max", math.inf, 0.0, math.inf, lo_open=True),
     )
-    params = _parameters(source, model, document.get("parameters", {}))
-    protocol = Protocol(steps=_inputs(source, model, document.get("inputs", []), days))
-    return RunConfig(source=source, model=model, days=days, save_t=save_t,
-                     initial_state=initial, solver=solver, parameters=params,
-                     protocol=protocol, description=description,
-                     sha256=_digest(document))
 
 
-def _digest(document: Mapping[str, Any]) -> str:
+def digest(document: Mapping[str, Any]) -> str:
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def load(path: str | Path) -> RunConfig:
-    """Read and validate a TOML configuration file."""
+def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; returns the document and the source name."""
     path = Path(path)
     source = str(path)
     try:
@@ -247,7 +256,12 @@ def load(path: str | Path) -> RunConfig:
         document = tomllib.loads(text.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(source, "", f"is not valid TOML: {err}") from None
-    return parse(document, source)
+    return document, source
+
+
+def load(path: str | Path) -> RunConfig:
+    """Read and validate a TOML configuration file."""
+    return parse(*read_toml(path))
 
 
 def as_config(config: RunConfig | Mapping[str, Any] | str | Path) -> RunConfig:
