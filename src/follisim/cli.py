@@ -42,20 +42,61 @@ def _summary(ds, cfg, outputs: list[Path]) -> str:
             + ", ".join(map(str, outputs)))
 
 
+def _check_targets(args) -> None:
+    from follisim.io.config import ConfigError
+
+    for target in filter(None, (getattr(args, "output", None), getattr(args, "plot", None))):
+        if target.is_dir():
+            raise ConfigError(str(target), "", "is a directory; give a file name")
+
+
+def _run_experiment(args, exp) -> int:
+    """Validate or run every arm of an experiment."""
+    if args.command == "validate":
+        print(f"{exp.source}: valid experiment ({len(exp.arms)} arms: "
+              f"{', '.join(a.name for a in exp.arms)}; measured on days "
+              f"{', '.join(f'{d:g}' for d in exp.measure_days)})")
+        return EXIT_OK
+    _check_targets(args)
+    from follisim.experiment import at_measurement, run_experiment
+    from follisim.io.netcdf import write_atomic
+
+    ds = run_experiment(exp)
+    outputs = [write_atomic(ds, args.output)]
+    if args.plot:
+        from follisim.plotting import plot_arms
+
+        plot_arms(ds, args.plot)
+        outputs.append(args.plot)
+    last = at_measurement(ds).isel(time=-1)
+    cells = "; ".join(f"{arm}: E2 {float(last.e2.sel(arm=arm)):.1f}, primordial "
+                      f"{float(last.primordial.sel(arm=arm)):.0f}" for arm in _arm_names(ds))
+    print(f"{exp.source}: {len(exp.arms)} arms to day {exp.days:g}, "
+          f"{ds.attrs['n_failed']} failed; day {exp.days:g}: {cells} -> "
+          + ", ".join(map(str, outputs)))
+    return EXIT_FAILED if ds.attrs["n_failed"] else EXIT_OK
+
+
+def _arm_names(ds) -> list[str]:
+    return [str(a) for a in ds.arm.values]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from follisim.io.config import ConfigError, load
+    from follisim.io.config import ConfigError, parse, read_toml
+    from follisim.io.experiment import is_experiment, parse_experiment
 
     try:
-        cfg = load(args.config)
+        document, source = read_toml(args.config)
+        if is_experiment(document):
+            return _run_experiment(args, parse_experiment(document, source))
+        cfg = parse(document, source)
         if args.command == "validate":
             print(f"{cfg.source}: valid ({cfg.model.name}, {cfg.days:g} days, "
                   f"{len(cfg.parameters)} parameter overrides, "
                   f"{len(cfg.protocol.steps)} input steps)")
             return EXIT_OK
-        for target in filter(None, (args.output, args.plot)):
-            if target.is_dir():
-                raise ConfigError(str(target), "", "is a directory; give a file name")
+        _check_targets(args)
         from follisim.io.netcdf import write_atomic
         from follisim.simulate import simulate
 
