@@ -14,6 +14,16 @@ def test_model_doc_tables_match_registry():
         "docs/model.md is out of date: run `python -m follisim.spec.docs`")
 
 
+def test_intervention_doc_tables_match_registry():
+    from follisim.interventions import AGENTS, MIRNAS, PARAMETERS
+
+    text = (ROOT / "docs" / "interventions.md").read_text()
+    assert docs.render(text, None) == text, (
+        "docs/interventions.md is out of date: run `python -m follisim.spec.docs`")
+    for name in (*PARAMETERS.names, *AGENTS, *MIRNAS):
+        assert f"`{name}`" in text, name
+
+
 def test_every_parameter_and_state_is_documented():
     text = (ROOT / "docs" / "model.md").read_text()
     for name in RAT.parameters.names + RAT.state_names + RAT.input_names:

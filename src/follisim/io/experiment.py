@@ -111,8 +111,9 @@ def _mirnas(src: str, table: Any) -> dict[str, MiRNA]:
         key = f"mirnas.{name}"
         Reader(src, key, spec, {"targets": "table", "reference": "string"})
         targets = spec.get("targets")
-        if not isinstance(targets, dict) or not targets:
-            raise ConfigError(src, f"{key}.targets", "must be a table gene = {kd, hill}")
+        if not isinstance(targets, dict):
+            raise ConfigError(src, f"{key}.targets",
+                              "must be a table gene = {kd, hill} ({} for no modelled target)")
         parsed = []
         for gene, t in targets.items():
             if gene not in TARGET_CHANNELS:

@@ -45,8 +45,11 @@ PARAMETERS = ParameterSpace((
        "AMH level giving half the maximal brake on activation", "log",
        reference="set near the healthy AMH level so the brake is half-engaged in health"),
     _p("amh_brake_hill", 1.0, "1", (0.5, 4.0), "Hill coefficient of the AMH brake"),
-    _p("akt_activation_gain", 1.0, "1 per unit AKT signal", (0.0, 20.0),
-       "Fold increase of primordial activation per unit AKT signal (PTEN loss)"),
+    _p("akt_activation_gain", 0.5, "1 per unit AKT signal", (0.0, 20.0),
+       "Fold increase of primordial activation per unit AKT signal (PTEN loss)",
+       reference="set below akt_survival_gain so that default MSC-EV cargo spares primordials, "
+                 "the reported direction (primordial SMD +2.38, Front Endocrinol 2023, "
+                 "meta_analysis.csv); a strong PTEN knockdown still speeds depletion"),
     _p("k_primordial_death", 5e-4, "1/day", (0.0, 0.01),
        "Basal loss of primordial follicles without activation"),
     _p("k_primary_progression", 0.125, "1/day", (0.02, 1.0),

@@ -1,6 +1,7 @@
 """Markdown tables generated from the registry (``docs/model.md`` embeds them).
 
-``python -m follisim.spec.docs`` rewrites the generated blocks in ``docs/model.md``; a test
+``python -m follisim.spec.docs`` rewrites the generated blocks in ``docs/model.md`` and
+``docs/interventions.md``; a test
 fails when the file is out of date.
 """
 
@@ -10,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from follisim.spec import ModelSpec
+from follisim.spec import ModelSpec, ParameterSpace
 
 BEGIN = "<!-- BEGIN GENERATED: {name} -->"
 END = "<!-- END GENERATED: {name} -->"
@@ -20,11 +21,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def parameter_table(model: ModelSpec) -> str:
+def parameter_table(space: ParameterSpace) -> str:
     """One row per parameter: name, default, unit, bounds, scale, source, meaning."""
     lines = ["| parameter | default | unit | bounds | scale | source | meaning (and basis) |",
              "|---|---|---|---|---|---|---|"]
-    for p in model.parameters.parameters:
+    for p in space.parameters:
         basis = f" — {p.reference}" if p.reference else ""
         lines.append(f"| `{p.name}` | {p.default:g} | {_cell(p.unit)} | "
                      f"[{p.bounds[0]:g}, {p.bounds[1]:g}] | {p.scale} | {_cell(p.source)} | "
@@ -43,13 +44,32 @@ def variable_table(model: ModelSpec) -> str:
 
 
 def blocks(model: ModelSpec) -> dict[str, str]:
-    return {f"{model.name}-parameters": parameter_table(model),
+    return {f"{model.name}-parameters": parameter_table(model.parameters),
             f"{model.name}-variables": variable_table(model)}
 
 
-def render(text: str, model: ModelSpec) -> str:
-    """Replace every generated block of ``model`` in ``text``."""
-    for name, body in blocks(model).items():
+def intervention_blocks() -> dict[str, str]:
+    from follisim.interventions import AGENTS, MIRNAS, PARAMETERS
+
+    agents = ["| agent | kind | dose units | routes (-> compartment) | what |",
+              "|---|---|---|---|---|"]
+    for a in AGENTS.values():
+        routes = ", ".join(f"{r} -> {site}" for r, site in a.routes.items())
+        agents.append(f"| `{a.name}` | {a.kind} | {', '.join(a.units)} | {routes} | "
+                      f"{_cell(a.description)} |")
+    mirnas = ["| miRNA | targets (kd copies, Hill) | evidence |", "|---|---|---|"]
+    for m in MIRNAS.values():
+        targets = ", ".join(f"{t.gene} ({t.kd:g}, {t.hill:g})" for t in m.targets)
+        mirnas.append(f"| `{m.name}` | {targets} | {_cell(m.reference)} |")
+    return {"interventions-parameters": parameter_table(PARAMETERS),
+            "interventions-agents": "\n".join(agents),
+            "interventions-mirnas": "\n".join(mirnas)}
+
+
+def render(text: str, model: ModelSpec | None) -> str:
+    """Replace every generated block (of ``model``, or of the interventions) in ``text``."""
+    generated = blocks(model) if model is not None else intervention_blocks()
+    for name, body in generated.items():
         begin, end = BEGIN.format(name=name), END.format(name=name)
         pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
         if not pattern.search(text):
@@ -58,12 +78,13 @@ def render(text: str, model: ModelSpec) -> str:
     return text
 
 
-def main(path: str = "docs/model.md") -> int:
+def main(folder: str = "docs") -> int:
     from follisim.models import RAT
 
-    target = Path(path)
-    target.write_text(render(target.read_text(), RAT))
-    print(f"updated {target}")
+    for name, model in (("model.md", RAT), ("interventions.md", None)):
+        target = Path(folder) / name
+        target.write_text(render(target.read_text(), model))
+        print(f"updated {target}")
     return 0
 
 

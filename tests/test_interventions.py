@@ -1,0 +1,210 @@
+"""Injuries and treatments: bit-identity without treatment, mechanism switches, POI and
+treatment directions, miRNA targets, the dual sign of AKT, and bad experiment input."""
+
+import csv
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from follisim import ConfigError, simulate
+from follisim.cli import main
+from follisim.core import rat
+from follisim.datasets import DATA
+from follisim.experiment import at_measurement, run_experiment
+from follisim.interventions import PRESETS
+from follisim.io.experiment import parse_experiment
+from follisim.models import RAT
+
+ROOT = Path(__file__).resolve().parents[1]
+TANG = {"preset": "CTX_SD_30x5_Tang"}
+SHIPPED = {"rat_ctx_hucmsc_iv": "poi_hucmsc", "rat_ctx_ev_iv": "poi_ev",
+           "rat_cisplatin_mir126_ev": "poi_ev"}
+
+
+def experiment(*arms, days=(35.0,), **extra):
+    doc = {"experiment": {"measure_days": list(days), "save_interval": 1.0},
+           "arms": [{"name": name, "doses": doses} for name, doses in arms]}
+    doc.update(extra)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def tang():
+    return run_experiment(experiment(("control", []), ("poi", [TANG])))
+
+
+def test_control_arm_is_bit_identical_to_untreated_model(tang):
+    untreated = simulate({"run": {"days": 35.0, "save_times": tang.time.values.tolist()}})
+    control = tang.sel(arm="control")
+    for name in RAT.state_names + RAT.observable_names + RAT.input_names:
+        np.testing.assert_array_equal(control[name].values, untreated[name].values)
+
+
+def test_tang_protocol_induces_poi(tang):
+    """CTX 30 mg/kg x5 lowers primordial and growing follicles, E2 and AMH, raises FSH."""
+    m = at_measurement(tang).isel(time=0)
+    control, poi = m.sel(arm="control"), m.sel(arm="poi")
+    for name in ("primordial", "growing_follicles", "e2", "amh"):
+        assert float(poi[name]) < float(control[name]), name
+    assert float(poi.fsh) > float(control.fsh)
+    assert float(poi.vessel_density) < float(control.vessel_density)
+
+
+@pytest.mark.parametrize("mechanism", ["primordial_apoptosis", "gc_apoptosis", "burnout",
+                                       "vascular"])
+def test_each_mechanism_switch_changes_only_its_target(mechanism):
+    """One mechanism on: only its input is non-zero, and at a fixed state only the hazards
+    (or, for the vascular mechanism, only the vessel and Ang2 derivatives) it should touch
+    change."""
+    ds = run_experiment(experiment(("one", [{**TANG, "mechanisms": [mechanism]}])))
+    arm = ds.sel(arm="one", time=3.0)
+    channel = {"primordial_apoptosis": "injury_primordial", "gc_apoptosis": "injury_gc",
+               "burnout": "injury_burnout", "vascular": "injury_vascular"}[mechanism]
+    for name in ("injury_primordial", "injury_gc", "injury_burnout", "injury_vascular"):
+        assert (float(arm[name]) > 0) == (name == channel), name
+    y = RAT.y0_guess()
+    p = RAT.parameters.pack()
+    u0 = np.zeros(len(RAT.inputs))
+    u1 = np.array([float(arm[n]) for n in RAT.input_names])
+    h0, h1 = np.empty(len(rat.HAZARD_NAMES)), np.empty(len(rat.HAZARD_NAMES))
+    rat.hazards(y, p, u0, h0)
+    rat.hazards(y, p, u1, h1)
+    changed = {rat.HAZARD_NAMES[i] for i in np.flatnonzero(h0 != h1)}
+    expected = {"primordial_apoptosis": {"primordial_death"},
+                "gc_apoptosis": {"primary_atresia", "secondary_atresia", "antral_atresia",
+                                 "preovulatory_atresia"},
+                "burnout": {"activation"},
+                "vascular": set()}[mechanism]
+    assert changed == expected
+    d0, d1 = np.empty(len(y)), np.empty(len(y))
+    rat.rhs(0.0, y, p, u0, d0)
+    rat.rhs(0.0, y, p, u1, d1)
+    if mechanism == "vascular":
+        assert {RAT.state_names[i] for i in np.flatnonzero(d0 != d1)} == {"ang2",
+                                                                         "vessel_density"}
+
+
+@pytest.mark.parametrize("name", list(SHIPPED))
+def test_shipped_treatments_move_poi_back_toward_control(name):
+    """At the last measurement day each treatment moves primordial and growing follicles, E2,
+    AMH and FSH back toward control and raises vessel density."""
+    ds = run_experiment(ROOT / "experiments" / name / "experiment.toml")
+    assert ds.attrs["n_failed"] == 0
+    last = ds.sel(time=float(np.atleast_1d(ds.attrs["measure_days"])[-1]))
+    treated = SHIPPED[name]
+    for endpoint in ("primordial", "growing_follicles", "e2", "amh", "fsh"):
+        c, p, t = (float(last[endpoint].sel(arm=a)) for a in ("control", "poi", treated))
+        assert abs(t - c) < abs(p - c), endpoint
+    assert float(last.vessel_density.sel(arm=treated)) > float(last.vessel_density.sel(arm="poi"))
+    if name == "rat_ctx_hucmsc_iv":
+        assert float(last.ang1_ang2_ratio.sel(arm=treated)) > float(
+            last.ang1_ang2_ratio.sel(arm="poi"))
+
+
+def test_removing_a_mirna_target_removes_its_effect():
+    ev = {"agent": "ev", "dose": 100.0, "unit": "ug", "route": "iv", "days": [10.0],
+          "cargo": {"miR-21-5p": 1e7}}
+    with_target = run_experiment(experiment(("ev", [ev]), ("none", [])))
+    without = run_experiment(experiment(("ev", [ev]), ("none", []),
+                                        mirnas={"miR-21-5p": {"targets": {}}}))
+    assert float(with_target.pten_repression.sel(arm="ev").max()) > 0.1
+    assert float(abs(with_target.primordial.sel(arm="ev")
+                     - with_target.primordial.sel(arm="none")).max()) > 1.0
+    assert float(without.pten_repression.sel(arm="ev").max()) == 0.0
+    np.testing.assert_allclose(without.primordial.sel(arm="ev"),
+                               without.primordial.sel(arm="none"), rtol=1e-7)
+
+
+def test_strong_pten_knockdown_speeds_primordial_depletion_and_protects_growing():
+    """The dual sign of AKT: activation up (primordials fall faster) and atresia down."""
+    doc = {"run": {"days": 60.0},
+           "inputs": [{"channel": "pten_repression", "start": 0.0, "stop": 60.0, "level": 3.0}]}
+    base = simulate({"run": {"days": 60.0}})
+    knocked = simulate(doc)
+    assert float(knocked.primordial[-1]) < 0.97 * float(base.primordial[-1])
+    assert float(knocked.activation_rate[1]) > 1.5 * float(base.activation_rate[1])
+    h_base, h_kd = np.empty(len(rat.HAZARD_NAMES)), np.empty(len(rat.HAZARD_NAMES))
+    y = RAT.y0_guess()
+    p = RAT.parameters.pack()
+    u = np.zeros(len(RAT.inputs))
+    rat.hazards(y, p, u, h_base)
+    u[RAT.input_names.index("pten_repression")] = 3.0
+    rat.hazards(y, p, u, h_kd)
+    assert h_kd[rat.H_ACT] > h_base[rat.H_ACT]
+    assert h_kd[rat.H_A2] < h_base[rat.H_A2]
+
+
+def test_two_mirnas_on_one_target_multiply():
+    ev = {"agent": "ev", "dose": 100.0, "unit": "ug", "route": "intraovarian", "days": [1.0]}
+    one = run_experiment(experiment(("a", [{**ev, "cargo": {"miR-21-5p": 1e6}}]), days=(3.0,)))
+    two = run_experiment(experiment(("a", [{**ev, "cargo": {"miR-21-5p": 1e6,
+                                                            "miR-144-5p": 1e6}}]), days=(3.0,)))
+    r1 = float(one.pten_repression.sel(arm="a", time=3.0))
+    r2 = float(two.pten_repression.sel(arm="a", time=3.0))
+    assert r2 == pytest.approx(2.0 * r1, rel=1e-12)       # log-repressions add
+
+
+def test_presets_match_the_induction_protocol_table():
+    """Every preset names a row of poi_induction_protocols.csv with its agent and doses."""
+    with (DATA / "poi_induction_protocols.csv").open() as fh:
+        rows = {r["protocol_id"]: r for r in csv.DictReader(fh)}
+    for name, doses in PRESETS.items():
+        row = rows[name]
+        for d in doses:
+            assert d.agent in row["agent"], (name, d.agent)
+            assert f"{d.dose:g} mg/kg" in row["dose_schedule"], (name, d.dose)
+
+
+def test_hucmsc_intraovarian_and_iv_routes_differ():
+    iv = {"agent": "hucmsc", "dose": 1e6, "unit": "cells", "route": "iv", "days": [1.0]}
+    io = {**iv, "route": "intraovarian"}
+    ds = run_experiment(experiment(("iv", [iv]), ("io", [io]), days=(10.0,)))
+    m = ds.sel(time=10.0)
+    assert float(m.msc_signal.sel(arm="io")) > float(m.msc_signal.sel(arm="iv")) > 0.0
+
+
+GOOD = (ROOT / "experiments" / "rat_ctx_ev_iv" / "experiment.toml").read_text()
+
+
+@pytest.mark.parametrize(("edit", "key", "fragment"), [
+    (('agent = "ev"', 'agent = "exosome"'), "arms[poi_ev].doses[1].agent", "unknown agent"),
+    (('route = "iv"', 'route = "intravenous"'), "arms[poi_ev].doses[1].route",
+     "unknown route"),
+    (('unit = "ug"', 'unit = "mg/kg"'), "arms[poi_ev].doses[1].unit", "allowed: ug"),
+    (('unit = "ug"\n', ''), "arms[poi_ev].doses[1].unit", "is required"),
+    (("dose = 100", "dose = -100"), "arms[poi_ev].doses[1].dose", "must be >= 0"),
+    (("days = [18, 21, 24]", "days = [18, 21, 90]"), "arms[poi_ev].doses[1].days",
+     "after the end of the run"),
+    (('name = "poi_ev"', 'name = "poi"'), "arms[poi].name", "duplicate arm name"),
+    (('days = [18, 21, 24]', 'days = [18]\n  cargo = { "miR-21" = 1e6 }'),
+     "arms[poi_ev].doses[1].cargo.miR-21", "did you mean 'miR-21-5p'"),
+    (('preset = "CTX_SD_30x5_Tang"', 'preset = "CTX_SD_30x5"'), "arms[poi].doses[0].preset",
+     "unknown preset"),
+])
+def test_bad_experiment_input(tmp_path, edit, key, fragment):
+    text = GOOD.replace(*edit, 1)
+    path = tmp_path / "exp.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        parse_experiment(tomllib.loads(text), str(path))
+    assert info.value.key == key, str(info.value)
+    assert fragment in str(info.value)
+    out = tmp_path / "out.nc"
+    assert main(["run", str(path), "-o", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_cli_runs_an_experiment(tmp_path, capsys):
+    out, png = tmp_path / "e.nc", tmp_path / "e.png"
+    code = main(["run", str(ROOT / "experiments" / "rat_ctx_hucmsc_iv" / "experiment.toml"),
+                 "-o", str(out), "--plot", str(png)])
+    assert code == 0
+    assert "3 arms" in capsys.readouterr().out
+    import xarray as xr
+
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert list(ds.arm.values) == ["control", "poi", "poi_hucmsc"]
+        assert ds.sizes["time"] > 100 and float(ds.time[-1]) == 60.0
+    assert png.stat().st_size > 20_000
