@@ -28,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--plot", type=Path, help="PNG overview figure to write")
     val = sub.add_parser("validate", help="check a configuration without running it")
     val.add_argument("config", type=Path, help="TOML configuration")
+    exp = sub.add_parser("export-sbml", help="write the model of a configuration as SBML")
+    exp.add_argument("config", type=Path, help="TOML configuration or experiment")
+    exp.add_argument("-o", "--output", type=Path, required=True, help="SBML file to write")
+    exp.add_argument("--arm", help="experiment arm to export (default: the first)")
     return parser
 
 
@@ -77,6 +81,39 @@ def _run_experiment(args, exp) -> int:
     return EXIT_FAILED if ds.attrs["n_failed"] else EXIT_OK
 
 
+def _export_sbml(args, document, source) -> int:
+    from follisim.io.config import ConfigError, parse
+    from follisim.io.experiment import is_experiment, parse_experiment
+
+    _check_targets(args)
+    if is_experiment(document):
+        exp = parse_experiment(document, source)
+        names = [a.name for a in exp.arms]
+        name = args.arm or names[0]
+        if name not in names:
+            raise ConfigError(source, "--arm", f"no arm {name!r}; arms: {', '.join(names)}")
+        cfg = next(a.config for a in exp.arms if a.name == name)
+    else:
+        if args.arm:
+            raise ConfigError(source, "--arm", "only applies to experiment files")
+        cfg = parse(document, source)
+    try:
+        from follisim.sbml import consistency_errors, to_sbml
+    except ImportError:
+        print("follisim: error: SBML export needs the extra: pip install 'follisim[sbml]'",
+              file=sys.stderr)
+        return EXIT_USAGE
+    text = to_sbml(cfg)
+    problems = consistency_errors(text)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.output.with_name(f".{args.output.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(args.output)
+    print(f"{source}: SBML L3V2 with {text.count('<species ')} species, "
+          f"{len(problems)} consistency errors -> {args.output}")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
 def _arm_names(ds) -> list[str]:
     return [str(a) for a in ds.arm.values]
 
@@ -88,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         document, source = read_toml(args.config)
+        if args.command == "export-sbml":
+            return _export_sbml(args, document, source)
         if is_experiment(document):
             return _run_experiment(args, parse_experiment(document, source))
         cfg = parse(document, source)

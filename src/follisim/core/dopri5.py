@@ -72,8 +72,8 @@ def _rms(err, y0, y1, rtol, atol):
 
 
 @kernel
-def _initial_step(model_id, t, y, f0, p, t_ref, u_base, pk_rates, pk_state, pk_map, u_work,
-                  rtol, atol, y_tmp, f1):
+def _initial_step(model_id, t, y, f0, p, t_ref, u_base, pk_rates, pk_state, pk_map, pk_work,
+                  u_work, rtol, atol, y_tmp, f1):
     """Hairer's starting-step heuristic (Solving ODEs I, sec. II.4)."""
     has_pk = pk_rates.shape[0] > 0
     n = y.size
@@ -89,7 +89,7 @@ def _initial_step(model_id, t, y, f0, p, t_ref, u_base, pk_rates, pk_state, pk_m
     for i in range(n):
         y_tmp[i] = y[i] + h0 * f0[i]
     if has_pk:
-        pk.effective_inputs(t + h0, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
+        pk.effective_inputs(t + h0, t_ref, u_base, pk_rates, pk_state, pk_map, pk_work, u_work)
     call_rhs(model_id, t + h0, y_tmp, p, u_work, f1)
     d2 = 0.0
     for i in range(n):
@@ -122,10 +122,10 @@ def _apply_events(ie, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value
 
 
 @kernel
-def _store(k, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, out_y, out_u):
+def _store(k, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, pk_work, out_y, out_u):
     for i in range(y.size):
         out_y[k, i] = y[i]
-    pk.effective_inputs(t, t_ref, u_base, pk_rates, pk_state, pk_map, out_u[k])
+    pk.effective_inputs(t, t_ref, u_base, pk_rates, pk_state, pk_map, pk_work, out_u[k])
 
 
 @kernel
@@ -174,6 +174,7 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
     y_new = np.empty(n)
     err = np.empty(n)
     u_work = np.empty(u_base.size)
+    pk_work = np.empty((pk_rates.shape[0], 2))
 
     stats[N_ACCEPTED] = 0
     stats[N_REJECTED] = 0
@@ -184,7 +185,7 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
     ie = _apply_events(0, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value)
     isv = 0
     while isv < n_save and save_t[isv] <= t:
-        _store(isv, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, out_y, out_u)
+        _store(isv, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, pk_work, out_y, out_u)
         isv += 1
 
     h = options[H_INIT]
@@ -197,12 +198,13 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
         for i in range(u_base.size):
             u_work[i] = u_base[i]
         if has_pk:
-            pk.effective_inputs(t, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
+            pk.effective_inputs(t, t_ref, u_base, pk_rates, pk_state,
+                    pk_map, pk_work, u_work)
         call_rhs(model_id, t, y, p, u_work, k1)
         stats[N_RHS] += 1
         if h <= 0.0:
             h = _initial_step(model_id, t, y, k1, p, t_ref, u_base, pk_rates, pk_state, pk_map,
-                              u_work, rtol, atol, y_stage, k2)
+                              pk_work, u_work, rtol, atol, y_stage, k2)
             stats[N_RHS] += 1
         rejected = False
         while t < t_end:
@@ -221,39 +223,41 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
                 y_stage[i] = y[i] + h_step * A21 * k1[i]
             if has_pk:
                 pk.effective_inputs(t + C2 * h_step, t_ref, u_base, pk_rates, pk_state,
-                                    pk_map, u_work)
+                    pk_map, pk_work, u_work)
             call_rhs(model_id, t + C2 * h_step, y_stage, p, u_work, k2)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A31 * k1[i] + A32 * k2[i])
             if has_pk:
                 pk.effective_inputs(t + C3 * h_step, t_ref, u_base, pk_rates, pk_state,
-                                    pk_map, u_work)
+                    pk_map, pk_work, u_work)
             call_rhs(model_id, t + C3 * h_step, y_stage, p, u_work, k3)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i])
             if has_pk:
                 pk.effective_inputs(t + C4 * h_step, t_ref, u_base, pk_rates, pk_state,
-                                    pk_map, u_work)
+                    pk_map, pk_work, u_work)
             call_rhs(model_id, t + C4 * h_step, y_stage, p, u_work, k4)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i]
                                               + A54 * k4[i])
             if has_pk:
                 pk.effective_inputs(t + C5 * h_step, t_ref, u_base, pk_rates, pk_state,
-                                    pk_map, u_work)
+                    pk_map, pk_work, u_work)
             call_rhs(model_id, t + C5 * h_step, y_stage, p, u_work, k5)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i]
                                               + A64 * k4[i] + A65 * k5[i])
             t_new = t_end if last else t + h_step
             if has_pk:
-                pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
+                pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state,
+                    pk_map, pk_work, u_work)
             call_rhs(model_id, t_new, y_stage, p, u_work, k6)
             for i in range(n):
                 y_new[i] = y[i] + h_step * (B1 * k1[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i]
                                             + B6 * k6[i])
             if has_pk:
-                pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state, pk_map, u_work)
+                pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state,
+                    pk_map, pk_work, u_work)
             call_rhs(model_id, t_new, y_new, p, u_work, k7)
             stats[N_RHS] += 6
 
@@ -296,7 +300,7 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
                             th *= theta
                         out_y[isv, i] = y[i] + h_step * q
                     pk.effective_inputs(save_t[isv], t_ref, u_base, pk_rates, pk_state, pk_map,
-                                        out_u[isv])
+                                        pk_work, out_u[isv])
                     isv += 1
                 t = t_new
                 for i in range(n):
@@ -330,7 +334,7 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
         t_ref = t
         ie = _apply_events(ie, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value)
         while isv < n_save and save_t[isv] <= t:
-            _store(isv, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, out_y, out_u)
+            _store(isv, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, pk_work, out_y, out_u)
             isv += 1
 
     if code != status.SUCCESS:

@@ -63,11 +63,18 @@ def advance(rates, state, tau):
         state[j, EFFECT] = x
 
 
-@kernel
-def effective_inputs(t, t_ref, u_base, rates, state, mapping, u_out):
-    """``u_out = u_base + sum of mapped effect-site amounts`` at time ``t``.
+@kernel(inline="always")
+def _power(x, e):
+    """x**e for x > 0; Hill coefficient 1 (the common case) without ``pow``."""
+    return x if e == 1.0 else x ** e
 
-    ``state`` holds the chain amounts at ``t_ref`` (the start of the current segment).
+
+@kernel
+def effective_inputs(t, t_ref, u_base, rates, state, mapping, work, u_out):
+    """``u_out = u_base + mapped chain amounts`` at time ``t``.
+
+    ``state`` holds the chain amounts at ``t_ref`` (the start of the current segment);
+    ``work`` (float64[n_chains, 2]) receives the amounts at ``t``. Two exponentials per chain.
     """
     for i in range(u_base.size):
         u_out[i] = u_base[i]
@@ -75,18 +82,32 @@ def effective_inputs(t, t_ref, u_base, rates, state, mapping, u_out):
     if n_chain == 0:
         return
     tau = t - t_ref
+    for j in range(n_chain):
+        a = rates[j, K_EL] + rates[j, K_TR]
+        b = rates[j, K_OUT]
+        ea = math.exp(-a * tau)
+        eb = math.exp(-b * tau)
+        d = a - b
+        if abs(d * tau) < 1e-6:
+            transfer = tau * eb * (1.0 - 0.5 * d * tau)
+        elif abs(d * tau) < 1e-2:
+            transfer = eb * (-math.expm1(-d * tau)) / d
+        else:
+            transfer = (eb - ea) / d
+        work[j, CENTRAL] = state[j, CENTRAL] * ea
+        work[j, EFFECT] = state[j, EFFECT] * eb + rates[j, K_TR] * state[j, CENTRAL] * transfer
     for m in range(mapping.shape[0]):
-        c, x = chain_at(rates, state, int(mapping[m, MAP_CHAIN]), tau)
-        a = c if int(mapping[m, MAP_SITE]) == CENTRAL else x
-        if a <= 0.0:
+        amount = work[int(mapping[m, MAP_CHAIN]), int(mapping[m, MAP_SITE])]
+        if amount <= 0.0:
             continue
         kind = int(mapping[m, MAP_KIND])
         gain = mapping[m, MAP_GAIN]
         if kind == LINEAR:
-            value = gain * a
+            value = gain * amount
         elif kind == HILL:
-            r = (a / mapping[m, MAP_HALF]) ** mapping[m, MAP_HILL]
+            r = _power(amount / mapping[m, MAP_HALF], mapping[m, MAP_HILL])
             value = gain * r / (1.0 + r)
         else:
-            value = math.log1p((gain * a / mapping[m, MAP_HALF]) ** mapping[m, MAP_HILL])
+            value = math.log1p(_power(gain * amount / mapping[m, MAP_HALF],
+                                      mapping[m, MAP_HILL]))
         u_out[int(mapping[m, MAP_INPUT])] += value
