@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from follisim.plotting._figure import pyplot, save
+
 ARM_PANELS = (
     ("primordial", "Primordial follicles"),
     ("growing_follicles", "Growing follicles"),
@@ -26,11 +28,7 @@ def plot_arms(ds: xr.Dataset, path: str | Path | None = None, title: str | None 
     The top strip shows each arm's doses (one marker per dose, labelled by agent); dashed lines
     mark the measurement days. Returns the matplotlib ``Figure``.
     """
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot(saving=path is not None)
 
     arms = [str(a) for a in ds.arm.values]
     colors = {a: f"C{i}" for i, a in enumerate(arms)}
@@ -66,10 +64,5 @@ def plot_arms(ds: xr.Dataset, path: str | Path | None = None, title: str | None 
             ax.axvline(day, color="0.4", ls="--", lw=0.8)
     fig.suptitle(title or ds.attrs.get("description", "follisim experiment"), fontsize=11)
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        fig.savefig(tmp, dpi=110)
-        tmp.replace(path)
-        plt.close(fig)
+        save(fig, path)
     return fig

@@ -7,17 +7,15 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from follisim.plotting._figure import pyplot, save
+
 ENDPOINTS = ("primordial", "growing_follicles", "antral", "atretic", "e2", "fsh", "amh",
              "vessel_density", "ang1_ang2_ratio")
 
 
 def plot_measurements(ds: xr.Dataset, path: str | Path | None = None, control: str = "control"):
     """Grouped bars: endpoint / control-arm value at each measurement day. Returns the Figure."""
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot(saving=path is not None)
 
     days = np.atleast_1d(ds.attrs["measure_days"])
     arms = [str(a) for a in ds.arm.values if str(a) != control]
@@ -37,10 +35,5 @@ def plot_measurements(ds: xr.Dataset, path: str | Path | None = None, control: s
         ax.set_title(f"day {day:g}", fontsize=10)
         ax.legend(fontsize=7)
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        fig.savefig(tmp, dpi=110)
-        tmp.replace(path)
-        plt.close(fig)
+        save(fig, path)
     return fig

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import xarray as xr
 
+from follisim.plotting._figure import pyplot, save
+
 PANELS = (
     ("Primordial pool", ("primordial",), False),
     ("Growing follicles", ("primary", "secondary", "antral", "preovulatory"), True),
@@ -22,11 +24,7 @@ def plot_overview(ds: xr.Dataset, path: str | Path | None = None, title: str | N
 
     Returns the matplotlib ``Figure``.
     """
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot(saving=path is not None)
 
     fig, axes = plt.subplots(2, 3, figsize=(13, 7), sharex=True, layout="constrained")
     for ax, (label, names, log) in zip(axes.flat, PANELS, strict=True):
@@ -46,10 +44,5 @@ def plot_overview(ds: xr.Dataset, path: str | Path | None = None, title: str | N
     fig.suptitle(title or f"follisim {ds.attrs.get('model', '')}: "
                           f"{ds.attrs.get('description', '')}", fontsize=11)
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        fig.savefig(tmp, dpi=110)
-        tmp.replace(path)
-        plt.close(fig)
+        save(fig, path)
     return fig
