@@ -150,7 +150,9 @@ def knockdown(log_repression):
     Inputs carry -ln(target level), so independent repressors (several miRNAs on one target)
     add exactly: exp(-(r1 + r2)) = exp(-r1) exp(-r2).
     """
-    return -math.expm1(-max(log_repression, 0.0))
+    if log_repression <= 0.0:
+        return 0.0
+    return -math.expm1(-log_repression)
 
 
 @kernel(inline="always")
@@ -167,12 +169,27 @@ def pathways(u, p):
 
 
 @kernel(inline="always")
-def hazard_values(y, p, u):
-    """Per-follicle hazard rates [1/day] as a tuple in the order of ``HAZARD_NAMES``."""
+def signals(y, p, u):
+    """Shared intermediate signals, computed once per evaluation.
+
+    Returns (perfusion, hypoxia index, delivered FSH, AKT, angiogenic, survival, p53 kept).
+    """
     phi = perfusion(y[VESSEL], p)
     chi = hypoxia(phi, p)
-    fsh_delivered = max(y[FSH], 0.0) * phi
-    akt, _, survival, p53_kept = pathways(u, p)
+    akt, angio, survival, p53_kept = pathways(u, p)
+    return phi, chi, max(y[FSH], 0.0) * phi, akt, angio, survival, p53_kept
+
+
+@kernel(inline="always")
+def hazard_values(y, p, u):
+    """Per-follicle hazard rates [1/day] as a tuple in the order of ``HAZARD_NAMES``."""
+    return hazards_from(y, p, u, signals(y, p, u))
+
+
+@kernel(inline="always")
+def hazards_from(y, p, u, sig):
+    """Hazards given the shared ``signals`` tuple."""
+    _, chi, fsh_delivered, akt, _, survival, p53_kept = sig
     apoptosis = (1.0 + max(u[U_INJ_GC], 0.0)) * p53_kept / (
         (1.0 + p[AKT_SURV_GAIN] * akt) * (1.0 + p[MSC_SURV_GAIN] * max(u[U_MSC], 0.0))
         * (1.0 + survival))
@@ -228,7 +245,8 @@ def rhs(t, y, p, u, dydt):
     u : float64[8]          inputs, layout ``INPUT_NAMES``
     dydt : float64[14]      output buffer, overwritten
     """
-    h = hazard_values(y, p, u)
+    sig = signals(y, p, u)
+    h = hazards_from(y, p, u, sig)
     f_act = h[H_ACT] * y[PRIMORDIAL]
     f_pdeath = h[H_PRIM_DEATH] * y[PRIMORDIAL]
     f_g1 = h[H_G1] * y[PRIMARY]
@@ -248,12 +266,9 @@ def rhs(t, y, p, u, dydt):
     dydt[CORPORA_LUTEA] = f_ov - h[H_LUTEOLYSIS] * y[CORPORA_LUTEA]
     dydt[ATRETIC] = f_pdeath + f_a1 + f_a2 + f_a3 + f_a4 - h[H_ATR_CLEAR] * y[ATRETIC]
 
-    phi = perfusion(y[VESSEL], p)
-    chi = hypoxia(phi, p)
-    fsh_delivered = max(y[FSH], 0.0) * phi
+    phi, chi, fsh_delivered, _, angio, _, _ = sig
     msc = max(u[U_MSC], 0.0)
     vascular_injury = max(u[U_INJ_VASC], 0.0)
-    _, angio, _, _ = pathways(u, p)
 
     aromatase = fsh_delivered / (fsh_delivered + p[FSH_AROM_HALF])
     e2_sources = y[ANTRAL] + p[E2_PREOV_W] * y[PREOVULATORY]
