@@ -32,26 +32,21 @@ LINEAR, HILL, LOG_REPRESSION = 0, 1, 2
 
 
 @kernel
-def bateman(a, b, tau):
-    """(exp(-b tau) - exp(-a tau)) / (a - b), continuous at a == b [day]."""
-    d = a - b
-    if abs(d * tau) < 1e-6:
-        return tau * math.exp(-b * tau) * (1.0 - 0.5 * d * tau)
-    if abs(d * tau) < 1.0:
-        return math.exp(-b * tau) * (-math.expm1(-d * tau)) / d
-    return (math.exp(-b * tau) - math.exp(-a * tau)) / d
-
-
-@kernel
 def chain_at(rates, state, j, tau):
-    """Amounts ``(c, x)`` of chain ``j`` after ``tau`` days from ``state[j]``."""
+    """Amounts ``(c, x)`` of chain ``j`` after ``tau`` days from ``state[j]`` (Bateman)."""
     a = rates[j, K_EL] + rates[j, K_TR]
     b = rates[j, K_OUT]
-    c0 = state[j, CENTRAL]
-    x0 = state[j, EFFECT]
-    c = c0 * math.exp(-a * tau)
-    x = x0 * math.exp(-b * tau) + rates[j, K_TR] * c0 * bateman(a, b, tau)
-    return c, x
+    ea = math.exp(-a * tau)
+    eb = math.exp(-b * tau)
+    d = a - b
+    if abs(d * tau) < 1e-6:
+        transfer = tau * eb * (1.0 - 0.5 * d * tau)      # (eb - ea) / d as d -> 0
+    elif abs(d * tau) < 1e-2:
+        transfer = eb * (-math.expm1(-d * tau)) / d      # no cancellation for small d
+    else:
+        transfer = (eb - ea) / d
+    return (state[j, CENTRAL] * ea,
+            state[j, EFFECT] * eb + rates[j, K_TR] * state[j, CENTRAL] * transfer)
 
 
 @kernel
@@ -83,19 +78,7 @@ def effective_inputs(t, t_ref, u_base, rates, state, mapping, work, u_out):
         return
     tau = t - t_ref
     for j in range(n_chain):
-        a = rates[j, K_EL] + rates[j, K_TR]
-        b = rates[j, K_OUT]
-        ea = math.exp(-a * tau)
-        eb = math.exp(-b * tau)
-        d = a - b
-        if abs(d * tau) < 1e-6:
-            transfer = tau * eb * (1.0 - 0.5 * d * tau)
-        elif abs(d * tau) < 1e-2:
-            transfer = eb * (-math.expm1(-d * tau)) / d
-        else:
-            transfer = (eb - ea) / d
-        work[j, CENTRAL] = state[j, CENTRAL] * ea
-        work[j, EFFECT] = state[j, EFFECT] * eb + rates[j, K_TR] * state[j, CENTRAL] * transfer
+        work[j, CENTRAL], work[j, EFFECT] = chain_at(rates, state, j, tau)
     for m in range(mapping.shape[0]):
         amount = work[int(mapping[m, MAP_CHAIN]), int(mapping[m, MAP_SITE])]
         if amount <= 0.0:
