@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numba
 import numpy as np
+from compare_scipy import median_time
 from numba import njit
 from scipy.integrate import solve_ivp
 
@@ -46,15 +47,6 @@ def case():
     import dataclasses
 
     return dataclasses.replace(cfg, solver=dataclasses.replace(cfg.solver, rtol=RTOL, atol=ATOL))
-
-
-def median_time(fn, repeats):
-    out = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return float(np.median(out))
 
 
 def sweep_table(n, seed=0):
