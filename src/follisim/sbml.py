@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from follisim.io.config import RunConfig
-from follisim.models.rat import INPUTS, OBSERVABLES, STATES
+from follisim.models.rat import INPUTS, STATES
 
 FUNCTIONS = {
     "hill": ("x, K, n", "piecewise(0, x <= 0, (x / K)^n / (1 + (x / K)^n))"),
@@ -322,4 +322,4 @@ def simulate_roadrunner(text: str, save_t: np.ndarray, rtol: float = 1e-10,
     return {s.name: np.asarray(result[:, k + 1]) for k, s in enumerate(STATES)}
 
 
-__all__ = ["OBSERVABLES", "consistency_errors", "simulate_roadrunner", "to_sbml"]
+__all__ = ["consistency_errors", "simulate_roadrunner", "to_sbml"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,6 @@ class Experiment:
     measure_days: tuple[float, ...]
     arms: tuple[Arm, ...]
     sha256: str = ""
-    mirnas: dict[str, MiRNA] = field(default_factory=dict)
 
     @property
     def days(self) -> float:
@@ -246,6 +245,7 @@ def parse_experiment(document: Mapping[str, Any], source: str = "<experiment>") 
     arms_raw = document.get("arms")
     if not isinstance(arms_raw, list) or not arms_raw:
         raise ConfigError(source, "arms", "must be a non-empty array of tables ([[arms]])")
+    sha256 = digest(document)
     seen: dict[str, int] = {}
     arms = []
     for i, arm_doc in enumerate(arms_raw):
@@ -285,13 +285,12 @@ def parse_experiment(document: Mapping[str, Any], source: str = "<experiment>") 
         cfg = RunConfig(source=source, model=RAT, days=end, save_t=save_t,
                         initial_state=initial, solver=solver, parameters=model_values,
                         protocol=protocol, description=str(arm_doc.get("description", "")),
-                        sha256=digest(document))
+                        sha256=sha256)
         arms.append(Arm(name, cfg, values, tuple(records)))
     description = document.get("description", "")
     if not isinstance(description, str):
         raise ConfigError(source, "description", "must be a string")
-    return Experiment(source, description, strain, measure, tuple(arms), digest(document),
-                      mirnas)
+    return Experiment(source, description, strain, measure, tuple(arms), sha256)
 
 
 def load_experiment(path: str | Path) -> Experiment:
