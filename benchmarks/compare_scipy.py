@@ -54,7 +54,8 @@ def main(argv=None) -> dict:
 
     def ours():
         return batch.solve_one(m.model_id, y0, p, batch.INIT_GIVEN, m.frozen_mask(),
-                               np.full(len(m.states), -1), c.u0, c.pk_rates, c.pk_state0,
+                               np.full(len(m.states), -1), m.phase_array(0.0), c.u0,
+                               c.pk_rates, c.pk_state0,
                                c.pk_map, c.ev_t, c.ev_kind, c.ev_target, c.ev_value, 0.0,
                                args.days, save, opts, out_y, out_u, out_o, stats)
 

@@ -25,5 +25,6 @@ def core_args():
     out = (np.empty((save.size, len(m.states))), np.empty((save.size, len(m.inputs))),
            np.empty((save.size, len(m.observables))), np.zeros(3, np.int64))
     return (m.model_id, healthy_state(p), p, batch.INIT_GIVEN, m.frozen_mask(),
-            np.full(len(m.states), -1), c.u0, c.pk_rates, c.pk_state0, c.pk_map, c.ev_t,
+            np.full(len(m.states), -1), m.phase_array(0.0), c.u0, c.pk_rates, c.pk_state0,
+            c.pk_map, c.ev_t,
             c.ev_kind, c.ev_target, c.ev_value, 0.0, DAYS, save, opts, *out)

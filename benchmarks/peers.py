@@ -60,7 +60,8 @@ def follisim_args(cfg, P):
     c = cfg.protocol.compile(cfg.model, 0.0, cfg.days)
     m = cfg.model
     return (m.model_id, m.y0_guess(), P, INIT_MODES[cfg.initial_state], m.frozen_mask(),
-            m.init_parameter_index(), c.u0, c.pk_rates, c.pk_state0, c.pk_map, c.ev_t,
+            m.init_parameter_index(), m.phase_array(cfg.burn_in), c.u0, c.pk_rates, c.pk_state0,
+            c.pk_map, c.ev_t,
             c.ev_kind, c.ev_target, c.ev_value, 0.0, cfg.days, cfg.save_t, cfg.solver.array())
 
 

@@ -32,7 +32,8 @@ def run(model, protocol, p, y0, init_mode):
 
     def call():
         return batch.solve_one(model.model_id, y0, p, init_mode, model.frozen_mask(),
-                               model.init_parameter_index(), c.u0, c.pk_rates, c.pk_state0,
+                               model.init_parameter_index(), model.phase_array(60.0), c.u0,
+                               c.pk_rates, c.pk_state0,
                                c.pk_map, c.ev_t, c.ev_kind, c.ev_target, c.ev_value, 0.0, 120.0,
                                save, opts, *out)
 

@@ -88,15 +88,21 @@ def test_each_mechanism_switch_changes_only_its_target(mechanism):
 
 @pytest.mark.parametrize("name", list(SHIPPED))
 def test_shipped_treatments_move_poi_back_toward_control(name):
-    """At the last measurement day each treatment moves primordial and growing follicles, E2,
-    AMH and FSH back toward control and raises vessel density."""
+    """Each treatment moves E2, FSH and AMH back toward control at the first measurement day,
+    and primordial and growing follicles and AMH at the last, and raises vessel density (means
+    over the experiment's measurement window). Hormones are not compared at the last day:
+    once the arms differ in cycling, an acyclic rat holds E2 tonically just below the surge
+    threshold, which can exceed the cycle mean (docs/cycle.md)."""
     ds = run_experiment(ROOT / "experiments" / name / "experiment.toml")
     assert ds.attrs["n_failed"] == 0
-    last = ds.sel(time=float(np.atleast_1d(ds.attrs["measure_days"])[-1]))
+    m = at_measurement(ds)
+    first, last = m.isel(time=0), m.isel(time=-1)
     treated = SHIPPED[name]
-    for endpoint in ("primordial", "growing_follicles", "e2", "amh", "fsh"):
-        c, p, t = (float(last[endpoint].sel(arm=a)) for a in ("control", "poi", treated))
-        assert abs(t - c) < abs(p - c), endpoint
+    for when, endpoints in ((first, ("e2", "amh", "fsh")),
+                            (last, ("primordial", "growing_follicles", "amh"))):
+        for endpoint in endpoints:
+            c, p, t = (float(when[endpoint].sel(arm=a)) for a in ("control", "poi", treated))
+            assert abs(t - c) < abs(p - c), endpoint
     assert float(last.vessel_density.sel(arm=treated)) > float(last.vessel_density.sel(arm="poi"))
     if name == "rat_ctx_hucmsc_iv":
         assert float(last.ang1_ang2_ratio.sel(arm=treated)) > float(

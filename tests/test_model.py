@@ -1,4 +1,4 @@
-"""The rat model: layouts, bookkeeping, positivity, the healthy steady state."""
+"""The rat model: layouts, bookkeeping, positivity, the healthy cycle."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from follisim import datasets, simulate, simulate_many
-from follisim.calibrate.healthy import healthy_state
+from follisim.calibrate.healthy import cycle_summary, healthy_state
 from follisim.core import rat, registry
 from follisim.models import MODELS, RAT, all_models
 from follisim.spec import Parameter, SpecError
@@ -119,33 +119,33 @@ def test_positivity_over_random_parameters():
         assert float(values.min()) >= -1e-6 * max(1.0, float(abs(values).max())), name
 
 
-def test_healthy_quasi_steady_state():
-    """The default healthy state reproduces Tang 2018's control hormones and is near-stationary;
-    rates are rat-plausible (antral cohort ~20 per cycle, Osman 1985)."""
+def test_healthy_cycle_reproduces_calibration_targets():
+    """Cycle means of the default healthy rat equal Tang 2018's control hormones (the fitted
+    secretion constants are current), VEGF and vessel density average 1, and the antral cohort
+    entering per cycle is rat-plausible (~20 per cycle, Osman 1985)."""
     p = RAT.parameters.pack()
-    y = healthy_state(p)
+    s = cycle_summary(p)
     tang = datasets.TANG2018
-    assert y[rat.E2] == pytest.approx(datasets.arm_mean(tang, "control", "E2"), rel=1e-4)
-    assert y[rat.FSH] == pytest.approx(datasets.arm_mean(tang, "control", "FSH"), rel=1e-4)
-    assert y[rat.AMH] == pytest.approx(datasets.arm_mean(tang, "control", "AMH"), rel=1e-4)
-    for i in (rat.VEGF, rat.ANG1, rat.ANG2, rat.VESSEL):
-        assert y[i] == pytest.approx(1.0, rel=1e-4)
-    dydt = np.empty(N_STATES)
-    rat.rhs(0.0, y, p, np.zeros(N_INPUTS), dydt)
-    assert np.all(np.abs(dydt[1:]) <= 1e-8 * (1.0 + np.abs(y[1:])))
-    # slow drift only: the primordial pool loses well under 1%/day
-    assert 0.0 < -dydt[rat.PRIMORDIAL] / y[rat.PRIMORDIAL] < 0.01
+    assert s["e2"] == pytest.approx(datasets.arm_mean(tang, "control", "E2"), rel=2e-3)
+    assert s["fsh"] == pytest.approx(datasets.arm_mean(tang, "control", "FSH"), rel=2e-3)
+    assert s["amh"] == pytest.approx(datasets.arm_mean(tang, "control", "AMH"), rel=2e-3)
+    assert s["vegf"] == pytest.approx(1.0, rel=2e-3)
+    assert s["vessel_density"] == pytest.approx(1.0, rel=2e-3)
+    y = healthy_state(p)
     h = np.empty(len(rat.HAZARD_NAMES))
     rat.hazards(y, p, np.zeros(N_INPUTS), h)
-    cohort_per_cycle = 4.5 * h[rat.H_G2] * y[rat.SECONDARY]
+    cohort_per_cycle = s["period"] * h[rat.H_G2] * y[rat.SECONDARY]
     assert 10.0 <= cohort_per_cycle <= 40.0
 
 
-def test_default_run_stays_near_quasi_steady_state():
-    ds = simulate({"run": {"days": 120.0}}, throw=True)
-    growing = ds.growing_follicles
-    # the growing pool tracks the slowly shrinking primordial pool (relative rates agree)
-    rel_growing = float(growing[-1] / growing[0])
-    rel_primordial = float(ds.primordial[-1] / ds.primordial[0])
+def test_default_run_keeps_cycling_as_the_pool_ages():
+    """Over 120 days the growing pool tracks the shrinking primordial pool (cycle means), the
+    cycle stays regular and vessels stay at their healthy density."""
+    ds = simulate({"run": {"days": 120.0, "save_interval": 0.1}}, throw=True)
+    early = ds.sel(time=slice(0.0, 18.0)).mean("time")
+    late = ds.sel(time=slice(102.0, 120.0)).mean("time")
+    rel_growing = float(late.growing_follicles / early.growing_follicles)
+    rel_primordial = float(late.primordial / early.primordial)
     assert abs(rel_growing - rel_primordial) < 0.1
+    assert bool(ds.regular_cycles.sel(time=slice(14.0, None)).all())
     assert float(abs(ds.vessel_density - 1.0).max()) < 0.01

@@ -30,9 +30,10 @@ def _run_reference(protocol, save_t, t1, omega=1.0, k=0.5, rtol=1e-10, atol=1e-1
     stats = np.zeros(3, np.int64)
     opts = np.array([rtol, atol, h_init, 1e-14, np.inf, 1e7])
     code = batch.solve_one(m.model_id, np.array(y0, float), p, batch.INIT_GIVEN,
-                           m.frozen_mask(), m.init_parameter_index(), c.u0, c.pk_rates,
-                           c.pk_state0, c.pk_map, c.ev_t, c.ev_kind, c.ev_target, c.ev_value,
-                           0.0, t1, save_t, opts, out_y, out_u, out_o, stats)
+                           m.frozen_mask(), m.init_parameter_index(), m.phase_array(0.0),
+                           c.u0, c.pk_rates, c.pk_state0, c.pk_map, c.ev_t, c.ev_kind,
+                           c.ev_target, c.ev_value, 0.0, t1, save_t, opts, out_y, out_u, out_o,
+                           stats)
     return code, out_y, out_u, stats
 
 

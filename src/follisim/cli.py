@@ -13,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -35,10 +37,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cycles(ds) -> str:
+    if "cycle_length" not in ds:
+        return ""
+    lengths = ds.cycle_length.values
+    lengths = lengths[np.isfinite(lengths)]
+    if lengths.size == 0:
+        return "no estrous cycle; "
+    return (f"{lengths.size} cycles of {lengths.min():.2f}-{lengths.max():.2f} days, "
+            f"{float(np.mean(ds.ova.values[:lengths.size])):.1f} ova each; ")
+
+
 def _summary(ds, cfg, outputs: list[Path]) -> str:
     last = ds.isel(time=-1)
     return (f"{cfg.source}: {cfg.model.name}, {cfg.days:g} days, {ds.attrs['status']} "
-            f"({int(ds.n_steps)} steps); day {float(last.time):g}: "
+            f"({int(ds.n_steps)} steps); {_cycles(ds)}day {float(last.time):g}: "
             f"primordial {float(last.primordial):.0f}, "
             f"growing {float(last.growing_follicles):.0f}, "
             f"E2 {float(last.e2):.1f} pg/mL, FSH {float(last.fsh):.2f}, AMH {float(last.amh):.1f} "

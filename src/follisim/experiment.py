@@ -40,7 +40,8 @@ def run_experiment(experiment: Experiment | Mapping[str, Any] | str | Path) -> x
         parts.append(ds)
     out = xr.concat(parts, dim=xr.DataArray([a.name for a in experiment.arms], dims="arm",
                                             name="arm"),
-                    combine_attrs="drop_conflicts", coords="minimal", compat="override")
+                    combine_attrs="drop_conflicts", coords="minimal", compat="override",
+                    join="outer")
     out = out.assign_coords(
         intervention_parameter=list(INTERVENTION_PARAMETERS.names),
         intervention_unit=("intervention_parameter",
@@ -51,6 +52,7 @@ def run_experiment(experiment: Experiment | Mapping[str, Any] | str | Path) -> x
         "config_sha256": experiment.sha256,
         "strain": experiment.strain,
         "measure_days": np.array(experiment.measure_days),
+        "measure_window": experiment.measure_window,
         "n_failed": int(sum(int(s) != 0 for s in out.status.values)),
     })
     for arm in experiment.arms:
@@ -59,5 +61,28 @@ def run_experiment(experiment: Experiment | Mapping[str, Any] | str | Path) -> x
 
 
 def at_measurement(ds: xr.Dataset) -> xr.Dataset:
-    """Values at the measurement days (dims ``arm``, ``time``)."""
-    return ds.sel(time=np.atleast_1d(ds.attrs["measure_days"]))
+    """Values at the measurement days (dims ``arm``, ``time``).
+
+    With a ``measure_window`` of w > 0 days (experiment attribute) each value is the time
+    average over the w days that end at the measurement day (trapezoidal rule on the saved
+    grid): the expectation for animals sacrificed at a random phase of the estrous cycle when
+    w is a whole number of cycles. With w = 0 it is the value at the day itself.
+    """
+    days = np.atleast_1d(ds.attrs["measure_days"])
+    point = ds.sel(time=days)
+    window = float(ds.attrs.get("measure_window", 0.0))
+    if window <= 0.0:
+        return point
+    variables = [v for v in ds.data_vars if "time" in ds[v].dims
+                 and np.issubdtype(ds[v].dtype, np.floating)]
+    means = []
+    for day in days:
+        piece = ds[variables].sel(time=slice(day - window, day))
+        span = float(piece.time[-1] - piece.time[0])
+        means.append(piece.integrate("time") / span if span > 0
+                     else piece.isel(time=-1, drop=True))
+    mean = xr.concat(means, dim=point.time)
+    out = point.copy()
+    for v in variables:
+        out[v] = mean[v].transpose(*point[v].dims).assign_attrs(ds[v].attrs)
+    return out

@@ -55,6 +55,10 @@ SIGNALS = {
                   "/ piecewise(tie2_agonism, tie2_agonism > 1e-12, 1e-12)",
     "vessel_stability": "1 / (1 + (tie2_ratio / tie2_switch_ratio)^tie2_switch_hill)",
     "vegf_support": "hill(vegf, vegf_sprouting_half, 1)",
+    "lh": "1 + lh_surge_amplitude * pos(surge)",
+    "h_ovulation": "k_ovulation * hill(lh, lh_ovulation_half, lh_ovulation_hill)",
+    "surge_gate": "hill(pos(e2) / surge_e2_half * (1 + surge_self_excitation * pos(surge)) "
+                  "/ (1 + pos(progesterone)^surge_p4_hill), 1, surge_hill)",
 }
 
 RATES = {
@@ -65,9 +69,9 @@ RATES = {
                  "+ h_secondary_atresia) * secondary",
     "antral": "k_secondary_progression * secondary - (h_antral_progression + h_antral_atresia)"
               " * antral",
-    "preovulatory": "h_antral_progression * antral - (k_ovulation + h_preovulatory_atresia) "
+    "preovulatory": "h_antral_progression * antral - (h_ovulation + h_preovulatory_atresia) "
                     "* preovulatory",
-    "corpora_lutea": "k_ovulation * preovulatory - k_luteolysis * corpora_lutea",
+    "corpora_lutea": "h_ovulation * preovulatory - k_luteolysis * corpora_lutea",
     "atretic": "h_primordial_death * primordial + h_primary_atresia * primary "
                "+ h_secondary_atresia * secondary + h_antral_atresia * antral "
                "+ h_preovulatory_atresia * preovulatory - k_atretic_clearance * atretic",
@@ -89,6 +93,9 @@ RATES = {
                       "* (1 - vessel_density / vessel_capacity) - k_regression "
                       "* (1 - vessel_stability) * (1 - vegf_support) - pos(injury_vascular)) "
                       "* vessel_density",
+    "surge": "k_surge * (surge_gate - surge)",
+    "progesterone": "k_luteinization * (corpora_lutea / cl_p4_half - progesterone)",
+    "ovulated": "h_ovulation * preovulatory",
 }
 
 _UNITS = {  # unit string -> (id, [(libsbml kind, exponent, scale, multiplier)])

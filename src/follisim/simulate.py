@@ -10,10 +10,12 @@ import numpy as np
 import xarray as xr
 
 from follisim.core import batch
+from follisim.cycles import add_cyclicity
 from follisim.io.config import ConfigError, RunConfig, as_config
 from follisim.solution import SimulationError, Status, build_dataset
 
-INIT_MODES = {"steady_state": batch.INIT_QUASI_STEADY, "defaults": batch.INIT_GIVEN}
+INIT_MODES = {"limit_cycle": batch.INIT_LIMIT_CYCLE, "steady_state": batch.INIT_QUASI_STEADY,
+              "defaults": batch.INIT_GIVEN}
 
 
 def _kernel_args(cfg: RunConfig, p: np.ndarray) -> tuple:
@@ -21,7 +23,8 @@ def _kernel_args(cfg: RunConfig, p: np.ndarray) -> tuple:
     model = cfg.model
     c = cfg.protocol.compile(model, 0.0, cfg.days)
     return (model.model_id, model.y0_guess(), p, INIT_MODES[cfg.initial_state],
-            model.frozen_mask(), model.init_parameter_index(), c.u0, c.pk_rates, c.pk_state0,
+            model.frozen_mask(), model.init_parameter_index(), model.phase_array(cfg.burn_in),
+            c.u0, c.pk_rates, c.pk_state0,
             c.pk_map, c.ev_t, c.ev_kind, c.ev_target, c.ev_value, 0.0, cfg.days,
             np.ascontiguousarray(cfg.save_t), cfg.solver.array())
 
@@ -31,7 +34,7 @@ def _attrs(cfg: RunConfig) -> dict:
     return {"config_source": cfg.source, "config_sha256": cfg.sha256,
             "description": cfg.description, "solver": "dopri5 (Dormand-Prince 5(4), PI control)",
             "rtol": s.rtol, "atol": s.atol, "max_steps": s.max_steps,
-            "initial_state": cfg.initial_state}
+            "initial_state": cfg.initial_state, "burn_in_days": cfg.burn_in}
 
 
 def _outputs(cfg: RunConfig, n: int) -> tuple[np.ndarray, ...]:
@@ -54,7 +57,8 @@ def simulate(config: RunConfig | Mapping[str, Any] | str | Path, *,
     -------
     xarray.Dataset with dim ``time`` [day]: one variable per state, observable and input
     (``units``, ``long_name``), ``param_value(parameter)``, scalar ``status`` and attributes
-    recording version, config SHA-256, solver and tolerances.
+    recording version, config SHA-256, solver and tolerances. For the rat model, also the
+    estrous-cycle observables of ``follisim.cycles.add_cyclicity`` (dims ``ovulation``, ``time``).
     """
     cfg = as_config(config)
     p = cfg.model.parameters.pack(cfg.parameters)
@@ -65,6 +69,8 @@ def simulate(config: RunConfig | Mapping[str, Any] | str | Path, *,
                        (), {**_attrs(cfg), "status": status.name.lower(),
                             "status_message": status.message})
     ds = ds.isel(sample=0, drop=True)
+    if "ovulated" in cfg.model.state_names:
+        ds = add_cyclicity(ds)
     if throw and status != Status.SUCCESS:
         raise SimulationError(f"{cfg.source}: {status.message}")
     return ds

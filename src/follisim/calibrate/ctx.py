@@ -18,6 +18,9 @@ from follisim import datasets
 from follisim.experiment import at_measurement, run_experiment
 
 MEASURE_DAY = 35.0
+#: Values are averaged over the 9 days (two healthy cycles) up to the measurement day: the
+#: expectation for rats sacrificed at a random cycle stage (Tang does not state the stage).
+MEASURE_WINDOW = 9.0
 FREE = ("cyclophosphamide_primordial_potency", "cyclophosphamide_gc_potency",
         "cyclophosphamide_burnout_potency", "cyclophosphamide_vascular_potency",
         "cyclophosphamide_effect_half_life")
@@ -49,7 +52,8 @@ def targets() -> dict[str, tuple[float, float]]:
 
 
 def experiment(values: dict[str, float]) -> dict:
-    return {"experiment": {"measure_days": [MEASURE_DAY], "save_interval": 1.0},
+    return {"experiment": {"measure_days": [MEASURE_DAY], "save_interval": 0.1,
+                           "measure_window": MEASURE_WINDOW},
             "parameters": values,
             "arms": [{"name": "control"},
                      {"name": "poi", "doses": [{"preset": "CTX_SD_30x5_Tang"}]}]}

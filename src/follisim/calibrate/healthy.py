@@ -1,10 +1,19 @@
-"""Fit the healthy normalisation: secretion constants and vascular references.
+"""Fit the healthy normalisation on the limit cycle: secretion constants, vascular references
+and the surge threshold.
 
-Five parameters are ``fitted`` in the registry (``follisim.models.rat``): ``e2_secretion``,
-``fsh_secretion`` and ``amh_secretion`` so that the quasi-steady state of the default model has
-the E2, FSH and AMH means of the healthy control arm of Tang 2018 (``rat_outcomes.csv``), and
-``vegf_follicle_ref`` and ``vessel_capacity`` so that VEGF and vessel density equal 1 (their
-relative unit). Run ``python -m follisim.calibrate.healthy`` to recompute them.
+Six parameters are ``fitted`` in the registry (``follisim.models.rat``), all on the healthy
+limit cycle of the default model (cycle means over whole cycles, primordial pool at its
+initial value):
+
+- ``e2_secretion``, ``fsh_secretion`` and ``amh_secretion``: cycle-mean E2, FSH and AMH equal the
+  means of the healthy control arm of Tang 2018 (``rat_outcomes.csv``; rats sacrificed at an
+  unstated, presumably random, cycle stage, so the cycle mean is the comparable quantity);
+- ``vegf_follicle_ref`` and ``vessel_capacity``: cycle-mean VEGF and vessel density equal 1
+  (their relative unit);
+- ``surge_e2_half``: the cycle lasts 4.5 days, the middle of the reported 4-5 days
+  (``rat_physiology.csv``, estrous_len_hindawi).
+
+Run ``python -m follisim.calibrate.healthy`` to recompute them.
 """
 
 from __future__ import annotations
@@ -13,15 +22,19 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from follisim import datasets
-from follisim.core import status, steady
+from follisim.core import batch, status
+from follisim.cycles import cycle_mean, surge_onsets
 from follisim.models import RAT
+from follisim.protocols import Protocol
 
 FITTED = ("e2_secretion", "fsh_secretion", "amh_secretion", "vegf_follicle_ref",
-          "vessel_capacity")
+          "vessel_capacity", "surge_e2_half")
+PERIOD_TARGET = 4.5
+BURN_IN = 60.0
 
 
 def targets() -> dict[str, float]:
-    """Healthy targets by state name (hormones from Tang 2018's control arm)."""
+    """Healthy cycle-mean targets by state name (hormones from Tang 2018's control arm)."""
     tang = datasets.TANG2018
     return {
         "e2": datasets.arm_mean(tang, "control", "E2"),
@@ -32,17 +45,44 @@ def targets() -> dict[str, float]:
     }
 
 
-def healthy_state(p: np.ndarray) -> np.ndarray:
-    """Quasi-steady state (primordial pool held at its initial value) for parameters ``p``."""
-    y = RAT.y0_guess()
-    for i, j in enumerate(RAT.init_parameter_index()):
-        if j >= 0:
-            y[i] = p[j]
-    code = steady.quasi_steady_state(RAT.model_id, y, p, np.zeros(len(RAT.inputs)),
-                                     RAT.frozen_mask(), 1e-12, 500)
+def healthy_trajectory(p: np.ndarray, days: float = 30.0, dt: float = 0.01,
+                       burn_in: float = BURN_IN, rtol: float = 1e-8
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Untreated run from the limit-cycle start: save times ``float64[n]`` and states
+    ``float64[n, n_states]``. The primordial pool ages during the run (not in the burn-in)."""
+    m = RAT
+    save = np.arange(0.0, days + 0.5 * dt, dt)
+    c = Protocol().compile(m, 0.0, days)
+    opts = np.array([rtol, rtol * 1e-2, 0.0, 1e-12, np.inf, 1e7])
+    out_y = np.empty((save.size, len(m.states)))
+    out_u = np.empty((save.size, len(m.inputs)))
+    out_o = np.empty((save.size, len(m.observables)))
+    stats = np.zeros(3, np.int64)
+    code = batch.solve_one(m.model_id, m.y0_guess(), p, batch.INIT_LIMIT_CYCLE, m.frozen_mask(),
+                           m.init_parameter_index(), m.phase_array(burn_in), c.u0, c.pk_rates,
+                           c.pk_state0, c.pk_map, c.ev_t, c.ev_kind, c.ev_target, c.ev_value,
+                           0.0, days, save, opts, out_y, out_u, out_o, stats)
     if code != status.SUCCESS:
-        raise RuntimeError(f"quasi-steady state failed with status {code}")
-    return y
+        raise RuntimeError(f"healthy run failed with status {code}")
+    return save, out_y
+
+
+def healthy_state(p: np.ndarray) -> np.ndarray:
+    """State at day 0 of the limit-cycle start (surge onset) for parameters ``p``."""
+    _, y = healthy_trajectory(p, days=0.0, dt=1.0)
+    return y[0].copy()
+
+
+def cycle_summary(p: np.ndarray, days: float = 30.0) -> dict[str, float]:
+    """Period [day] and cycle means of the ``targets`` states on the healthy cycle."""
+    t, y = healthy_trajectory(p, days)
+    onsets = surge_onsets(t, y[:, RAT.state_names.index("surge")])
+    if onsets.size < 3:
+        return {"period": np.nan}
+    out = {"period": float(np.mean(np.diff(onsets)))}
+    for name in targets():
+        out[name] = cycle_mean(t, y[:, RAT.state_names.index(name)], onsets)
+    return out
 
 
 def fit() -> dict[str, float]:
@@ -50,21 +90,26 @@ def fit() -> dict[str, float]:
     space = RAT.parameters
     goal = targets()
     idx = [space.locate(n) for n in FITTED]
-    sidx = [RAT.state_names.index(s) for s in goal]
     want = np.array(list(goal.values()))
     base = space.pack()
 
     def residual(log_theta: np.ndarray) -> np.ndarray:
         p = base.copy()
         p[idx] = np.exp(log_theta)
-        y = healthy_state(p)
-        return np.log(y[sidx] / want)
+        s = cycle_summary(p)
+        if not np.isfinite(s["period"]):
+            return np.full(want.size + 1, 10.0)
+        got = np.array([s[k] for k in goal])
+        return np.append(np.log(got / want), np.log(s["period"] / PERIOD_TARGET))
 
     x0 = np.log(base[idx])
-    sol = least_squares(residual, x0, xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    sol = least_squares(residual, x0, xtol=1e-12, ftol=1e-12, gtol=1e-12, diff_step=1e-5)
     return dict(zip(FITTED, map(float, np.exp(sol.x)), strict=True))
 
 
 if __name__ == "__main__":
-    for name, value in fit().items():
+    values = fit()
+    for name, value in values.items():
         print(f"{name} = {value:.6g}")
+    p = RAT.parameters.pack(values)
+    print(cycle_summary(p))

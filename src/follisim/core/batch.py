@@ -14,18 +14,62 @@ from follisim.core.registry import call_observe
 from follisim.core.steady import quasi_steady_state
 
 # Layout of ``init``: how the initial state is formed.
-INIT_GIVEN, INIT_QUASI_STEADY = 0, 1
+INIT_GIVEN, INIT_QUASI_STEADY, INIT_LIMIT_CYCLE = 0, 1, 2
+# Layout of ``phase``: phase-marker state index (< 0: none), its level, the value it is set to
+# before the burn-in (a kick off the equilibrium), burn-in length [day], phase search [day].
+PHASE_INDEX, PHASE_LEVEL, PHASE_KICK, BURN_IN, PHASE_SEARCH = range(5)
+N_PHASE = 5
 
 
 @kernel
-def solve_one(model_id, y0, p, init_mode, frozen, init_p_index, u0, pk_rates, pk_state0, pk_map,
-              ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t, options,
+def settle_on_cycle(model_id, y, p, u0, frozen, phase, options):
+    """Move ``y`` onto the model's attractor under constant inputs ``u0``; return a status.
+
+    From ``y`` (normally the quasi-steady state, an unstable equilibrium when the model cycles)
+    the phase marker is set to ``phase[PHASE_KICK]``, the model is integrated for
+    ``phase[BURN_IN]`` days with the ``frozen`` components held constant (the primordial pool
+    does not age during the burn-in), then on until the marker next crosses
+    ``phase[PHASE_LEVEL]`` upwards (at most ``phase[PHASE_SEARCH]`` days). Day 0 of the run is
+    that crossing (surge onset for the rat). If the model does not cycle, ``y`` is the end of
+    the search, i.e. the stable state, and the status is still a success.
+    """
+    i = int(phase[PHASE_INDEX])
+    if i < 0:
+        return status.SUCCESS
+    y[i] = phase[PHASE_KICK]
+    u_base = u0.copy()
+    no_rates = np.empty((0, 3))
+    no_pk = np.empty((0, 2))
+    no_map = np.empty((0, 7))
+    no_t = np.empty(0)
+    no_i = np.empty(0, dtype=np.int64)
+    no_y = np.empty((0, y.size))
+    no_u = np.empty((0, u0.size))
+    stats = np.zeros(3, dtype=np.int64)
+    stop = np.array([-1.0, 0.0, np.nan])
+    code = dopri5.integrate(model_id, y, p, u_base, no_rates, no_pk, no_map, no_t, no_i, no_i,
+                            no_t, 0.0, phase[BURN_IN], no_t, options, frozen, stop, no_y, no_u,
+                            stats)
+    if code != status.SUCCESS:
+        return code
+    stop[dopri5.STOP_INDEX] = i
+    stop[dopri5.STOP_LEVEL] = phase[PHASE_LEVEL]
+    return dopri5.integrate(model_id, y, p, u_base, no_rates, no_pk, no_map, no_t, no_i, no_i,
+                            no_t, 0.0, phase[PHASE_SEARCH], no_t, options, frozen, stop, no_y,
+                            no_u, stats)
+
+
+@kernel
+def solve_one(model_id, y0, p, init_mode, frozen, init_p_index, phase, u0, pk_rates, pk_state0,
+              pk_map, ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t, options,
               out_y, out_u, out_obs, stats):
     """Form the initial state, integrate, and evaluate observables; return a status code.
 
     ``init_p_index[i] >= 0`` sets ``y0[i]`` from parameter ``p[init_p_index[i]]`` (e.g. the
     primordial pool). With ``init_mode == INIT_QUASI_STEADY`` the components not ``frozen`` are
-    then relaxed to the quasi-steady state under the inputs ``u0`` before integration.
+    then relaxed to the quasi-steady state under the inputs ``u0`` before integration. With
+    ``init_mode == INIT_LIMIT_CYCLE`` the quasi-steady state is then moved onto the cycle by
+    ``settle_on_cycle`` (``phase`` layout above).
 
     Shapes: ``out_y[n_save, n_states]``, ``out_u[n_save, n_inputs]``,
     ``out_obs[n_save, n_observables]``, ``stats[3]`` (see ``dopri5.integrate``).
@@ -37,12 +81,19 @@ def solve_one(model_id, y0, p, init_mode, frozen, init_p_index, u0, pk_rates, pk
     u_base = u0.copy()
     pk_state = pk_state0.copy()
     code = status.SUCCESS
-    if init_mode == INIT_QUASI_STEADY:
+    if init_mode != INIT_GIVEN:
+        guess = y.copy()
         code = quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, 200)
+        if init_mode == INIT_LIMIT_CYCLE:
+            if code != status.SUCCESS:      # the burn-in can start from the guess instead
+                y[:] = guess
+            code = settle_on_cycle(model_id, y, p, u0, frozen, phase, options)
     if code == status.SUCCESS:
+        free = np.zeros(y.size, dtype=np.int8)
+        stop = np.array([-1.0, 0.0, np.nan])
         code = dopri5.integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
                                 ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t, options,
-                                out_y, out_u, stats)
+                                free, stop, out_y, out_u, stats)
     else:
         out_y[:, :] = np.nan
         out_u[:, :] = np.nan
@@ -55,8 +106,8 @@ def solve_one(model_id, y0, p, init_mode, frozen, init_p_index, u0, pk_rates, pk
 
 
 @kernel(parallel=True)
-def solve_batch(model_id, y0, P, init_mode, frozen, init_p_index, u0, pk_rates, pk_state0,
-                pk_map, ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t, options,
+def solve_batch(model_id, y0, P, init_mode, frozen, init_p_index, phase, u0, pk_rates,
+                pk_state0, pk_map, ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t, options,
                 out_y, out_u, out_obs, codes, stats):
     """Run ``solve_one`` for every row of ``P`` (float64[n_samples, n_params]) in parallel.
 
@@ -64,6 +115,6 @@ def solve_batch(model_id, y0, P, init_mode, frozen, init_p_index, u0, pk_rates, 
     int64[n_samples, 3].
     """
     for s in prange(P.shape[0]):
-        codes[s] = solve_one(model_id, y0, P[s], init_mode, frozen, init_p_index, u0, pk_rates,
-                             pk_state0, pk_map, ev_t, ev_kind, ev_target, ev_value, t0, t1,
-                             save_t, options, out_y[s], out_u[s], out_obs[s], stats[s])
+        codes[s] = solve_one(model_id, y0, P[s], init_mode, frozen, init_p_index, phase, u0,
+                             pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_target, ev_value,
+                             t0, t1, save_t, options, out_y[s], out_u[s], out_obs[s], stats[s])

@@ -61,6 +61,32 @@ ALPHA = 0.2 - 0.75 * BETA
 FAC_MIN, FAC_MAX = 0.2, 10.0
 
 
+# Stop-condition layout: state index (< 0: none), level, and the crossing time (output).
+STOP_INDEX, STOP_LEVEL, STOP_TIME = range(3)
+
+
+@kernel(inline="always")
+def _f(model_id, t, y, p, u, dydt, frozen, any_frozen):
+    """Right-hand side with the ``frozen`` components' derivatives set to zero."""
+    call_rhs(model_id, t, y, p, u, dydt)
+    if any_frozen:
+        for i in range(y.size):
+            if frozen[i] != 0:
+                dydt[i] = 0.0
+
+
+@kernel
+def _dense(theta, h, y, k1, k3, k4, k5, k6, k7, i):
+    """Component ``i`` of the continuous extension at ``t + theta h``."""
+    q = 0.0
+    th = theta
+    for m in range(4):
+        q += th * (DENSE[0, m] * k1[i] + DENSE[2, m] * k3[i] + DENSE[3, m] * k4[i]
+                   + DENSE[4, m] * k5[i] + DENSE[5, m] * k6[i] + DENSE[6, m] * k7[i])
+        th *= theta
+    return y[i] + h * q
+
+
 @kernel
 def _rms(err, y0, y1, rtol, atol):
     total = 0.0
@@ -73,7 +99,7 @@ def _rms(err, y0, y1, rtol, atol):
 
 @kernel
 def _initial_step(model_id, t, y, f0, p, t_ref, u_base, pk_rates, pk_state, pk_map, pk_work,
-                  u_work, rtol, atol, y_tmp, f1):
+                  u_work, rtol, atol, y_tmp, f1, frozen, any_frozen):
     """Hairer's starting-step heuristic (Solving ODEs I, sec. II.4)."""
     has_pk = pk_rates.shape[0] > 0
     n = y.size
@@ -90,7 +116,7 @@ def _initial_step(model_id, t, y, f0, p, t_ref, u_base, pk_rates, pk_state, pk_m
         y_tmp[i] = y[i] + h0 * f0[i]
     if has_pk:
         pk.effective_inputs(t + h0, t_ref, u_base, pk_rates, pk_state, pk_map, pk_work, u_work)
-    call_rhs(model_id, t + h0, y_tmp, p, u_work, f1)
+    _f(model_id, t + h0, y_tmp, p, u_work, f1, frozen, any_frozen)
     d2 = 0.0
     for i in range(n):
         sc = atol + rtol * abs(y[i])
@@ -130,7 +156,8 @@ def _store(k, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, pk_work, out_y, o
 
 @kernel
 def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
-              ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t, options, out_y, out_u, stats):
+              ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t, options, frozen, stop,
+              out_y, out_u, stats):
     """Integrate model ``model_id`` from ``t0`` to ``t1``; return a status code.
 
     Parameters
@@ -149,6 +176,11 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
     save_t : float64[n_save]             save times [day], sorted, within [t0, t1]
     options : float64[6]                 rtol, atol, h_init (<= 0: automatic), h_min, h_max,
                                          max_steps. rtol <= 0 selects fixed steps of h_init.
+    frozen : int8[n_states]              1 where a component is held constant (zero derivative)
+    stop : float64[3]                    index, level, time: if index >= 0, stop where that
+                                         component first crosses ``level`` upwards (found on
+                                         the continuous extension); the time is written to
+                                         ``stop[2]`` (NaN if never) and ``y`` holds the state there
     out_y : float64[n_save, n_states]    saved states (output)
     out_u : float64[n_save, n_inputs]    saved effective inputs (output)
     stats : int64[3]                     accepted steps, rejected steps, RHS evaluations (output)
@@ -162,6 +194,13 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
     fixed = rtol <= 0.0
     has_pk = pk_rates.shape[0] > 0
     n_save = save_t.size
+    any_frozen = False
+    for i in range(n):
+        if frozen[i] != 0:
+            any_frozen = True
+    i_stop = int(stop[STOP_INDEX])
+    level = stop[STOP_LEVEL]
+    stop[STOP_TIME] = np.nan
 
     k1 = np.empty(n)
     k2 = np.empty(n)
@@ -200,11 +239,11 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
         if has_pk:
             pk.effective_inputs(t, t_ref, u_base, pk_rates, pk_state,
                     pk_map, pk_work, u_work)
-        call_rhs(model_id, t, y, p, u_work, k1)
+        _f(model_id, t, y, p, u_work, k1, frozen, any_frozen)
         stats[N_RHS] += 1
         if h <= 0.0:
             h = _initial_step(model_id, t, y, k1, p, t_ref, u_base, pk_rates, pk_state, pk_map,
-                              pk_work, u_work, rtol, atol, y_stage, k2)
+                              pk_work, u_work, rtol, atol, y_stage, k2, frozen, any_frozen)
             stats[N_RHS] += 1
         rejected = False
         while t < t_end:
@@ -224,26 +263,26 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
             if has_pk:
                 pk.effective_inputs(t + C2 * h_step, t_ref, u_base, pk_rates, pk_state,
                     pk_map, pk_work, u_work)
-            call_rhs(model_id, t + C2 * h_step, y_stage, p, u_work, k2)
+            _f(model_id, t + C2 * h_step, y_stage, p, u_work, k2, frozen, any_frozen)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A31 * k1[i] + A32 * k2[i])
             if has_pk:
                 pk.effective_inputs(t + C3 * h_step, t_ref, u_base, pk_rates, pk_state,
                     pk_map, pk_work, u_work)
-            call_rhs(model_id, t + C3 * h_step, y_stage, p, u_work, k3)
+            _f(model_id, t + C3 * h_step, y_stage, p, u_work, k3, frozen, any_frozen)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i])
             if has_pk:
                 pk.effective_inputs(t + C4 * h_step, t_ref, u_base, pk_rates, pk_state,
                     pk_map, pk_work, u_work)
-            call_rhs(model_id, t + C4 * h_step, y_stage, p, u_work, k4)
+            _f(model_id, t + C4 * h_step, y_stage, p, u_work, k4, frozen, any_frozen)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i]
                                               + A54 * k4[i])
             if has_pk:
                 pk.effective_inputs(t + C5 * h_step, t_ref, u_base, pk_rates, pk_state,
                     pk_map, pk_work, u_work)
-            call_rhs(model_id, t + C5 * h_step, y_stage, p, u_work, k5)
+            _f(model_id, t + C5 * h_step, y_stage, p, u_work, k5, frozen, any_frozen)
             for i in range(n):
                 y_stage[i] = y[i] + h_step * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i]
                                               + A64 * k4[i] + A65 * k5[i])
@@ -251,14 +290,14 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
             if has_pk:
                 pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state,
                     pk_map, pk_work, u_work)
-            call_rhs(model_id, t_new, y_stage, p, u_work, k6)
+            _f(model_id, t_new, y_stage, p, u_work, k6, frozen, any_frozen)
             for i in range(n):
                 y_new[i] = y[i] + h_step * (B1 * k1[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i]
                                             + B6 * k6[i])
             if has_pk:
                 pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state,
                     pk_map, pk_work, u_work)
-            call_rhs(model_id, t_new, y_new, p, u_work, k7)
+            _f(model_id, t_new, y_new, p, u_work, k7, frozen, any_frozen)
             stats[N_RHS] += 6
 
             if fixed:
@@ -284,6 +323,23 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
                         break
                     continue
 
+            if err_norm <= 1.0 and i_stop >= 0 and y[i_stop] < level <= y_new[i_stop]:
+                # Stop condition met inside this step: bisect on the continuous extension.
+                lo, hi = 0.0, 1.0
+                for _ in range(60):
+                    mid = 0.5 * (lo + hi)
+                    if _dense(mid, h_step, y, k1, k3, k4, k5, k6, k7, i_stop) < level:
+                        lo = mid
+                    else:
+                        hi = mid
+                for i in range(n):
+                    y_new[i] = _dense(hi, h_step, y, k1, k3, k4, k5, k6, k7, i)
+                for i in range(n):
+                    y[i] = y_new[i]
+                t = t + hi * h_step
+                stop[STOP_TIME] = t
+                stats[N_ACCEPTED] += 1
+                break
             if err_norm <= 1.0:
                 # Dense output for save times inside (t, t_new); a save at t_new == t_end waits
                 # until the events at t_end are applied (right-continuous output).
@@ -329,9 +385,11 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
                 rejected = True
         if code != status.SUCCESS:
             break
-        # At t_end: advance PK chains in closed form, then apply the events there.
+        # At t_end (or the stop time): advance PK chains in closed form, then apply events.
         pk.advance(pk_rates, pk_state, t - t_ref)
         t_ref = t
+        if not math.isnan(stop[STOP_TIME]):
+            break
         ie = _apply_events(ie, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value)
         while isv < n_save and save_t[isv] <= t:
             _store(isv, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, pk_work, out_y, out_u)

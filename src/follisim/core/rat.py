@@ -1,8 +1,10 @@
-"""Rat ovary kernels: per-stage hazards, right-hand side and observables (cycle-averaged model).
+"""Rat ovary kernels: per-stage hazards, right-hand side and observables (estrous-cycle model).
 
 Canonical units: time [day]; follicle counts [follicles, both ovaries]; E2 [pg/mL];
 FSH and AMH [ng/L on the Tang 2018 ELISA scale]; VEGF, Ang1, Ang2 and vessel density
-[1, relative to the healthy default steady state]. Every array is float64 and C-contiguous.
+[1, relative to the healthy default steady state]; surge drive [1, 0..1]; luteal progesterone
+[1, relative to the level that halves the surge drive]; cumulative ovulations [follicles since
+day 0]; LH [1, multiples of the tonic level]. Every array is float64 and C-contiguous.
 Nothing here allocates. The equations are written out in ``docs/model.md``.
 
 Layouts are kept in *this* file: numba's cache is keyed on the defining file's source.
@@ -14,10 +16,11 @@ from follisim.core._jit import kernel
 
 STATE_NAMES = (
     "primordial", "primary", "secondary", "antral", "preovulatory", "corpora_lutea", "atretic",
-    "e2", "fsh", "amh", "vegf", "ang1", "ang2", "vessel_density",
+    "e2", "fsh", "amh", "vegf", "ang1", "ang2", "vessel_density", "surge", "progesterone",
+    "ovulated",
 )
 (PRIMORDIAL, PRIMARY, SECONDARY, ANTRAL, PREOVULATORY, CORPORA_LUTEA, ATRETIC,
- E2, FSH, AMH, VEGF, ANG1, ANG2, VESSEL) = range(len(STATE_NAMES))
+ E2, FSH, AMH, VEGF, ANG1, ANG2, VESSEL, SURGE, P4, OVULATED) = range(len(STATE_NAMES))
 FOLLICLE_STATES = (PRIMORDIAL, PRIMARY, SECONDARY, ANTRAL, PREOVULATORY, CORPORA_LUTEA, ATRETIC)
 
 INPUT_NAMES = (
@@ -54,6 +57,10 @@ PARAM_NAMES = (
     "ang2_hypoxia_exponent", "tie2_kd", "ang2_ang1_ratio_healthy", "tie2_switch_ratio",
     "tie2_switch_hill", "k_sprouting", "vegf_sprouting_half", "angiogenic_gain",
     "k_regression", "vessel_capacity",
+    # estrous cycle: E2-triggered surge, LH, ovulation gate, luteal progesterone
+    "surge_e2_half", "surge_self_excitation", "surge_hill", "k_surge", "surge_p4_hill",
+    "cl_p4_half", "k_luteinization", "lh_surge_amplitude", "lh_ovulation_half",
+    "lh_ovulation_hill",
 )
 (P0_PRIMORDIAL, K_ACT, AMH_BRAKE_MAX, AMH_BRAKE_HALF, AMH_BRAKE_HILL,
  AKT_ACT_GAIN, K_PRIM_DEATH,
@@ -71,7 +78,10 @@ PARAM_NAMES = (
  K_VEGF, MSC_ANG1_GAIN, K_ANG1, K_ANG2, MSC_ANG2_SUPP,
  ANG2_HYPOXIA_EXP, TIE2_KD, ANG2_ANG1_RATIO, TIE2_SWITCH,
  TIE2_SWITCH_HILL, K_SPROUT, VEGF_SPROUT_HALF, ANGIO_GAIN, K_REGRESSION,
- VESSEL_CAPACITY) = range(len(PARAM_NAMES))
+ VESSEL_CAPACITY,
+ SURGE_E2_HALF, SURGE_SELF, SURGE_HILL, K_SURGE, SURGE_P4_HILL,
+ CL_P4_HALF, K_LUTEINIZATION, LH_AMPLITUDE, LH_OVUL_HALF,
+ LH_OVUL_HILL) = range(len(PARAM_NAMES))
 
 HAZARD_NAMES = (
     "activation", "primordial_death", "primary_progression", "primary_atresia",
@@ -84,9 +94,10 @@ HAZARD_NAMES = (
 OBSERVABLE_NAMES = (
     "perfusion", "tie2_ang1_occupancy", "tie2_ang2_occupancy", "ang1_ang2_ratio",
     "vessel_stability", "growing_follicles", "activation_rate", "ovulation_rate", "atresia_rate",
+    "lh", "surge_gate",
 )
 (O_PERFUSION, O_TIE2_ANG1, O_TIE2_ANG2, O_ANG1_ANG2, O_STABILITY, O_GROWING, O_ACT_RATE,
- O_OVUL_RATE, O_ATR_RATE) = range(len(OBSERVABLE_NAMES))
+ O_OVUL_RATE, O_ATR_RATE, O_LH, O_SURGE_GATE) = range(len(OBSERVABLE_NAMES))
 
 
 @kernel(inline="always")
@@ -141,6 +152,24 @@ def vessel_stability(y, p, u):
     """Fraction of vessels held mature by Tie2 [1]: lambda^m / (lambda^m + ratio^m)."""
     r = tie2_ratio(y, p, u) / p[TIE2_SWITCH]
     return 1.0 / (1.0 + _pow(r, p[TIE2_SWITCH_HILL]))
+
+
+@kernel(inline="always")
+def lh_level(y, p):
+    """Serum LH [multiples of tonic]: 1 + amplitude * surge drive (quasi-steady, see docs)."""
+    return 1.0 + p[LH_AMPLITUDE] * max(y[SURGE], 0.0)
+
+
+@kernel(inline="always")
+def surge_gate(y, p):
+    """Target of the surge drive [1]: Hill_n(x, 1) with x = E2/E2_half (1 + w S) / (1 + P4^m).
+
+    E2 positive feedback, self-excitation of the surge generator (w) and luteal progesterone
+    inhibition; with a steep n the drive has two stable levels over a range of E2 (hysteresis).
+    """
+    x = (max(y[E2], 0.0) / p[SURGE_E2_HALF]) * (1.0 + p[SURGE_SELF] * max(y[SURGE], 0.0)) / (
+        1.0 + _pow(max(y[P4], 0.0), p[SURGE_P4_HILL]))
+    return _hill(x, 1.0, p[SURGE_HILL])
 
 
 @kernel(inline="always")
@@ -207,7 +236,7 @@ def hazards_from(y, p, u, sig):
         p[K_A2] * preantral_stress,
         p[K_G3_MAX] * _hill(fsh_delivered, p[FSH_PROG_HALF], p[FSH_PROG_HILL]),
         p[K_A3_MAX] * (1.0 - rescue) * antral_stress,
-        p[K_OVUL],
+        p[K_OVUL] * _hill(lh_level(y, p), p[LH_OVUL_HALF], p[LH_OVUL_HILL]),
         p[K_A4] * antral_stress,
         p[K_LUTEOLYSIS],
         p[K_ATR_CLEAR],
@@ -240,10 +269,10 @@ def rhs(t, y, p, u, dydt):
     Parameters
     ----------
     t : float               time [day]; the model is autonomous, inputs carry time dependence
-    y : float64[14]         state, layout ``STATE_NAMES``
+    y : float64[17]         state, layout ``STATE_NAMES``
     p : float64[n_params]   parameters, layout ``PARAM_NAMES``
-    u : float64[8]          inputs, layout ``INPUT_NAMES``
-    dydt : float64[14]      output buffer, overwritten
+    u : float64[16]         inputs, layout ``INPUT_NAMES``
+    dydt : float64[17]      output buffer, overwritten
     """
     sig = signals(y, p, u)
     h = hazards_from(y, p, u, sig)
@@ -264,6 +293,7 @@ def rhs(t, y, p, u, dydt):
     dydt[ANTRAL] = f_g2 - f_g3 - f_a3
     dydt[PREOVULATORY] = f_g3 - f_ov - f_a4
     dydt[CORPORA_LUTEA] = f_ov - h[H_LUTEOLYSIS] * y[CORPORA_LUTEA]
+    dydt[OVULATED] = f_ov
     dydt[ATRETIC] = f_pdeath + f_a1 + f_a2 + f_a3 + f_a4 - h[H_ATR_CLEAR] * y[ATRETIC]
 
     phi, chi, fsh_delivered, _, angio, _, _ = sig
@@ -297,13 +327,17 @@ def rhs(t, y, p, u, dydt):
         + vascular_injury
     dydt[VESSEL] = (sprouting - regression) * y[VESSEL]
 
+    dydt[SURGE] = p[K_SURGE] * (surge_gate(y, p) - y[SURGE])
+    dydt[P4] = p[K_LUTEINIZATION] * (y[CORPORA_LUTEA] / p[CL_P4_HALF] - y[P4])
+
 
 @kernel
 def observe(y, p, u, out):
     """Write the observables (layout ``OBSERVABLE_NAMES``) for one state into ``out``.
 
     Units: perfusion, occupancies, ratio and stability [1]; growing follicles [follicles];
-    activation, ovulation and atresia rates [follicles/day].
+    activation, ovulation and atresia rates [follicles/day]; LH [multiples of tonic];
+    surge gate [1].
     """
     h = hazard_values(y, p, u)
     phi = perfusion(y[VESSEL], p)
@@ -322,3 +356,5 @@ def observe(y, p, u, out):
     out[O_ATR_RATE] = (h[H_PRIM_DEATH] * y[PRIMORDIAL] + h[H_A1] * y[PRIMARY]
                        + h[H_A2] * y[SECONDARY] + h[H_A3] * y[ANTRAL]
                        + h[H_A4] * y[PREOVULATORY])
+    out[O_LH] = lh_level(y, p)
+    out[O_SURGE_GATE] = surge_gate(y, p)

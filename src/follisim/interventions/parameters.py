@@ -22,7 +22,7 @@ def _p(name, default, unit, bounds, description, scale="log", source="assumed", 
     return Parameter(name, default, unit, bounds, description, scale, source, reference)
 
 
-CTX_FIT = ("Tang 2018 POI/control ratios at day 35 (8 endpoints, rat_outcomes.csv), "
+CTX_FIT = ("Tang 2018 POI/control ratios at day 35, 9-day means (8 endpoints, rat_outcomes.csv), "
            "weighted by their standard errors; follisim.calibrate.ctx")
 
 
@@ -56,15 +56,15 @@ PARAMETERS = ParameterSpace((
     *_injury("cyclophosphamide", "cyclophosphamide", 55 * MINUTE, SLADEK,
              "apparent half-life of phosphoramide mustard after a cyclophosphamide dose in the "
              "rat: 55 min (Sladek 1984; 4-hydroxy-CPA 34 min)",
-             (2.082e-4, 0.1067, 0.05504, 4.036e-3), 10.35, "fitted", CTX_FIT),
+             (0.0002551, 0.1466, 0.07535, 0.004694), 7.858, "fitted", CTX_FIT),
     *_injury("cisplatin", "cisplatin", 30 * MINUTE, "assumed",
              "no rat plasma half-life in the curated sources",
-             (2.6e-3, 1.33, 0.69, 0.05), 10.35, "assumed",
+             (0.00319, 1.83, 0.942, 0.0587), 7.858, "assumed",
              "cyclophosphamide fit x 12.5, the ratio of total doses of the CTX (150 mg/kg) and "
              "cisplatin (12 mg/kg) POI protocols; no cisplatin outcome data"),
     *_injury("busulfan", "busulfan", 2 * HOUR, "assumed",
              "no rat plasma half-life in the curated sources",
-             (1.04e-3, 0.53, 0.28, 0.02), 10.35, "assumed",
+             (0.00128, 0.733, 0.377, 0.0235), 7.858, "assumed",
              "cyclophosphamide fit x 5 (busulfan is given at 1/10 of the CTX dose in CTX+BU "
              "protocols); no busulfan outcome data"),
     # --- hUCMSCs ---------------------------------------------------------------------------

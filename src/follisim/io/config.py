@@ -3,7 +3,7 @@
 A configuration (``configs/default.toml`` is the reference)::
 
     description = "free text"
-    [run]         model, days, save_interval | save_times, initial_state
+    [run]         model, days, save_interval | save_times, initial_state, burn_in
     [solver]      rtol, atol, max_steps, h_init, h_min, h_max
     [parameters]  <parameter name> = value      (see docs/model.md)
     [[inputs]]    channel, start, stop, level   (piecewise-constant input channels)
@@ -66,7 +66,8 @@ class RunConfig:
     model: ModelSpec
     days: float
     save_t: np.ndarray
-    initial_state: str = "steady_state"
+    initial_state: str = "limit_cycle"
+    burn_in: float = 60.0
     solver: SolverOptions = field(default_factory=SolverOptions)
     parameters: dict[str, float] = field(default_factory=dict)
     protocol: Protocol = field(default_factory=Protocol)
@@ -77,13 +78,14 @@ class RunConfig:
 _NUMBER = "a number"
 _SCHEMA: dict[str, dict[str, str]] = {
     "run": {"model": "string", "days": _NUMBER, "save_interval": _NUMBER,
-            "save_times": "list of numbers", "initial_state": "string"},
+            "save_times": "list of numbers", "initial_state": "string", "burn_in": _NUMBER},
     "solver": {"rtol": _NUMBER, "atol": _NUMBER, "max_steps": "integer", "h_init": _NUMBER,
                "h_min": _NUMBER, "h_max": _NUMBER},
     "inputs": {"channel": "string", "start": _NUMBER, "stop": _NUMBER, "level": _NUMBER},
 }
 _TOP = ("description", "run", "solver", "parameters", "inputs")
-INITIAL_STATES = ("steady_state", "defaults")
+INITIAL_STATES = ("limit_cycle", "steady_state", "defaults")
+MAX_BURN_IN = 1000.0
 
 
 def did_you_mean(name: str, allowed: tuple[str, ...] | list[str]) -> str:
@@ -209,13 +211,14 @@ def parse(document: Mapping[str, Any], source: str = "<config>") -> RunConfig:
     model = MODELS[run.string("model", "rat", tuple(MODELS))]
     days = run.number("days", None, 0.0, MAX_DAYS, lo_open=True)
     save_t = _save_times(source, run, days)
-    initial = run.string("initial_state", "steady_state", INITIAL_STATES)
+    initial = run.string("initial_state", "limit_cycle", INITIAL_STATES)
+    burn_in = run.number("burn_in", RunConfig.burn_in, 0.0, MAX_BURN_IN)
     solver = solver_options(source, document.get("solver", {}), days)
     params = parameters_table(source, model, document.get("parameters", {}))
     protocol = Protocol(steps=_inputs(source, model, document.get("inputs", []), days))
     return RunConfig(source=source, model=model, days=days, save_t=save_t,
-                     initial_state=initial, solver=solver, parameters=params,
-                     protocol=protocol, description=description,
+                     initial_state=initial, burn_in=burn_in, solver=solver,
+                     parameters=params, protocol=protocol, description=description,
                      sha256=digest(document))
 
 

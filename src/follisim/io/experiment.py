@@ -3,7 +3,8 @@
 ::
 
     description = "..."
-    [experiment]   strain, measure_days, save_interval, initial_state
+    [experiment]   strain, measure_days, measure_window, save_interval, initial_state,
+                   burn_in
     [solver]       as in a run configuration
     [parameters]   model or intervention parameter overrides shared by all arms
     [mirnas."miR-x"]  targets = { PTEN = { kd = 1e6, hill = 1.0 } }   (user-defined miRNAs)
@@ -42,6 +43,7 @@ from follisim.interventions import PARAMETERS as INTERVENTION_PARAMETERS
 from follisim.interventions.agents import build_chain, dose_events, to_canonical
 from follisim.io.config import (
     INITIAL_STATES,
+    MAX_BURN_IN,
     ConfigError,
     Reader,
     RunConfig,
@@ -57,7 +59,8 @@ from follisim.protocols import Protocol
 
 _TOP = ("description", "experiment", "solver", "parameters", "mirnas", "arms")
 _EXPERIMENT = {"strain": "string", "measure_days": "list of numbers", "save_interval": "number",
-               "initial_state": "string", "model": "string"}
+               "initial_state": "string", "model": "string", "burn_in": "number",
+               "measure_window": "number"}
 _ARM = {"name": "string", "parameters": "table", "doses": "array of tables",
         "description": "string"}
 _DOSE = {"agent": "string", "dose": "number", "unit": "string", "route": "string",
@@ -92,6 +95,7 @@ class Experiment:
     measure_days: tuple[float, ...]
     arms: tuple[Arm, ...]
     sha256: str = ""
+    measure_window: float = 0.0
 
     @property
     def days(self) -> float:
@@ -237,7 +241,9 @@ def parse_experiment(document: Mapping[str, Any], source: str = "<experiment>") 
     end = measure[-1]
     step = exp.number("save_interval", 0.5, 0.0, end, lo_open=True)
     save_t = np.unique(np.concatenate([np.arange(0.0, end, step), measure, [end]]))
-    initial = exp.string("initial_state", "steady_state", INITIAL_STATES)
+    initial = exp.string("initial_state", "limit_cycle", INITIAL_STATES)
+    burn_in = exp.number("burn_in", RunConfig.burn_in, 0.0, MAX_BURN_IN)
+    window = exp.number("measure_window", 0.0, 0.0, measure[0])
     solver: SolverOptions = solver_options(source, document.get("solver", {}), end)
     shared = parameters_table(source, RAT, document.get("parameters", {}),
                               extra=INTERVENTION_PARAMETERS)
@@ -283,14 +289,15 @@ def parse_experiment(document: Mapping[str, Any], source: str = "<experiment>") 
                                           line["route"], line["days"]))
         protocol = Protocol(chains=tuple(chains.values()), doses=tuple(events))
         cfg = RunConfig(source=source, model=RAT, days=end, save_t=save_t,
-                        initial_state=initial, solver=solver, parameters=model_values,
+                        initial_state=initial, burn_in=burn_in, solver=solver,
+                        parameters=model_values,
                         protocol=protocol, description=str(arm_doc.get("description", "")),
                         sha256=sha256)
         arms.append(Arm(name, cfg, values, tuple(records)))
     description = document.get("description", "")
     if not isinstance(description, str):
         raise ConfigError(source, "description", "must be a string")
-    return Experiment(source, description, strain, measure, tuple(arms), sha256)
+    return Experiment(source, description, strain, measure, tuple(arms), sha256, window)
 
 
 def load_experiment(path: str | Path) -> Experiment:

@@ -17,10 +17,12 @@ HUTCHINSON_NOTE = ("Hutchinson et al. 2016 J Theor Biol angiogenesis model (PubM
                    "SBML values as read in LITERATURE.md sec. 5.1 [V]; tumour vasculature, "
                    "converted from 1/h to 1/day")
 TANG_FIT = ("Tang 2018 (ChinaXiv 201806.00186v1) healthy control arm, rat_outcomes.csv: E2 50.11, "
-            "FSH 2.16, AMH 81.22 ng/L; solved by follisim.calibrate.healthy so that the "
-            "quasi-steady state of the default model reproduces them")
+            "FSH 2.16, AMH 81.22 ng/L; solved by follisim.calibrate.healthy so that the cycle "
+            "means on the healthy limit cycle of the default model reproduce them")
 NORMALISATION = ("normalisation: chosen by follisim.calibrate.healthy so that the healthy "
-                 "quasi-steady state has VEGF = 1 and vessel density = 1 (relative units)")
+                 "limit cycle has cycle-mean VEGF = 1 and vessel density = 1 (relative units)")
+PERIOD_FIT = ("cycle length 4.5 d, the middle of the reported 4-5 d (rat_physiology.csv, "
+              "estrous_len_hindawi); solved by follisim.calibrate.healthy")
 PER_UNIT = "per unit of the input"
 
 
@@ -77,13 +79,21 @@ PARAMETERS = ParameterSpace((
        "Delivered FSH giving half-maximal rescue of antral follicles from atresia", "log"),
     _p("fsh_rescue_hill", 2.0, "1", (1.0, 6.0), "Hill coefficient of FSH rescue",
        reference="GynCycle uses Hill 4 on normalised FSH (LITERATURE.md 5.1 [V]); 2 assumed"),
-    _p("k_ovulation", 0.5, "1/day", (0.1, 5.0),
-       "Cycle-averaged ovulation rate of preovulatory follicles", "log",
-       reference="preovulatory follicles ovulate at the next LH surge of a 4-5 d cycle"),
-    _p("k_preovulatory_atresia", 0.05, "1/day", (0.001, 1.0),
-       "Basal atresia rate of preovulatory follicles", "log"),
-    _p("k_luteolysis", 0.1, "1/day", (0.02, 2.0),
-       "Structural regression rate of corpora lutea", "log"),
+    _p("k_ovulation", 20.0, "1/day", (1.0, 200.0),
+       "Ovulation rate of preovulatory follicles at saturating (surge) LH", "log",
+       reference="fast against the surge: nearly the whole preovulatory cohort ovulates at "
+                 "one surge (rat ovulation ~8-12 h after the surge peak, Hashimoto 1988 and "
+                 "Endocrinology 76:620, datasets/rat_cycle.csv)"),
+    _p("k_preovulatory_atresia", 0.2, "1/day", (0.001, 2.0),
+       "Atresia rate of preovulatory follicles that miss the surge (healthy perfusion)", "log",
+       reference="assumed: an unovulated preovulatory follicle lasts ~5 d; sets the growing-"
+                 "follicle supply below which the cycle stops (docs/cycle.md)"),
+    _p("k_luteolysis", 0.5, "1/day", (0.05, 5.0),
+       "Functional regression rate of corpora lutea (end of progesterone secretion)", "log",
+       reference="non-mated rat CL secrete progesterone for ~1-1.5 d (metestrus to diestrus; "
+                 "Smith, Freeman & Neill 1975 Endocrinology 96:219, Butcher 1974 "
+                 "Endocrinology 94:1704; datasets/rat_cycle.csv); 0.5 keeps the secreting "
+                 "phase ~2 d including the luteinisation lag"),
     _p("k_atretic_clearance", 0.35, "1/day", (0.05, 5.0),
        "Clearance of recently atretic follicles (histologically recognisable)", "log",
        reference="half-life ~2 d: morphological atresia takes >= 24 h + 24 h (Osman 1985, "
@@ -117,18 +127,20 @@ PARAMETERS = ParameterSpace((
     _p("injury_ang2_induction", 5.0, "day", (0.0, 100.0),
        "Fold increase of Ang2 production per 1/day of vascular injury rate"),
     # --- hormones ------------------------------------------------------------------------
-    _p("e2_secretion", 12.4546, "pg/mL/day per follicle", (0.01, 1000.0),
+    _p("e2_secretion", 7.11922, "pg/mL/day per follicle", (0.01, 1000.0),
        "E2 secretion per antral follicle at healthy perfusion and saturating FSH", "log",
        source="fitted", reference=TANG_FIT),
-    _p("e2_preovulatory_weight", 3.0, "1", (1.0, 20.0),
-       "E2 output of a preovulatory follicle relative to an antral one"),
+    _p("e2_preovulatory_weight", 8.0, "1", (1.0, 50.0),
+       "E2 output of a preovulatory follicle relative to an antral one",
+       reference="assumed; large because serum E2 rises ~6-fold from dioestrus to the "
+                 "proestrus peak (Smith, Freeman & Neill 1975; datasets/rat_cycle.csv)"),
     _p("fsh_aromatase_half", 2.0, "ng/L (Tang 2018 scale)", (0.05, 50.0),
        "Delivered FSH giving half-maximal aromatase stimulation", "log"),
     _p("k_e2_clearance", 4.0, "1/day", (1.0, 1000.0),
        "First-order elimination of serum E2 (effective; fast against follicle turnover)", "log",
        reference="no rat value found (LITERATURE check); cycle-averaged levels do not depend "
                  "on it"),
-    _p("fsh_secretion", 22.1995, "ng/L/day", (0.1, 10000.0),
+    _p("fsh_secretion", 21.0416, "ng/L/day", (0.1, 10000.0),
        "Pituitary FSH secretion without E2 feedback", "log", source="fitted", reference=TANG_FIT),
     _p("e2_feedback_half", 40.0, "pg/mL", (5.0, 500.0),
        "E2 level halving FSH secretion (negative feedback)", "log"),
@@ -137,7 +149,7 @@ PARAMETERS = ParameterSpace((
        "First-order elimination of serum FSH", "log",
        reference="rat LH initial half-life 14-23 min and human FSH 4.6 h (LITERATURE check); "
                  "no rat FSH value found"),
-    _p("amh_secretion", 0.667686, "ng/L/day per follicle", (0.001, 1000.0),
+    _p("amh_secretion", 0.680856, "ng/L/day per follicle", (0.001, 1000.0),
        "AMH secretion per secondary-follicle equivalent", "log", source="fitted",
        reference=TANG_FIT),
     _p("amh_primary_weight", 0.2, "1", (0.0, 2.0),
@@ -151,7 +163,7 @@ PARAMETERS = ParameterSpace((
     # --- vasculature -----------------------------------------------------------------------
     _p("vegf_basal_fraction", 0.5, "1", (0.0, 1.0),
        "Share of healthy ovarian VEGF production not tied to antral follicles"),
-    _p("vegf_follicle_ref", 18.703, "follicles", (0.1, 10000.0),
+    _p("vegf_follicle_ref", 18.0173, "follicles", (0.1, 10000.0),
        "Antral + preovulatory count at which follicular VEGF output is at its healthy level",
        "log", source="fitted", reference=NORMALISATION),
     _p("vegf_hypoxia_exponent", 1.0, "1", (0.0, 4.0),
@@ -194,6 +206,33 @@ PARAMETERS = ParameterSpace((
     _p("vessel_capacity", 1.00371, "1", (1.0001, 10.0),
        "Carrying capacity of ovarian vessel density (relative to healthy)", "log",
        source="fitted", reference=NORMALISATION),
+    # --- estrous cycle ---------------------------------------------------------------------
+    _p("surge_e2_half", 81.5335, "pg/mL", (5.0, 1000.0),
+       "E2 level that half-activates the surge generator without self-excitation", "log",
+       source="fitted", reference=PERIOD_FIT),
+    _p("surge_self_excitation", 3.0, "1", (0.0, 20.0),
+       "Fold gain of the surge generator's drive by its own activity (hysteresis)",
+       reference="hypothesis: stands for GnRH self-priming and the AVPV kisspeptin positive "
+                 "loop; gives the all-or-none surge"),
+    _p("surge_hill", 8.0, "1", (1.0, 16.0), "Steepness of the surge generator's response"),
+    _p("k_surge", 10.0, "1/day", (1.0, 200.0),
+       "Relaxation rate of the surge drive (GnRH surge rise and fall)", "log",
+       reference="assumed; gives an LH surge ~4-5 h wide at half height (reported 4-6 h above "
+                 "baseline, datasets/rat_cycle.csv)"),
+    _p("surge_p4_hill", 2.0, "1", (1.0, 8.0),
+       "Hill coefficient of luteal progesterone inhibition of the surge generator"),
+    _p("cl_p4_half", 4.0, "corpora lutea", (0.5, 50.0),
+       "Functional corpora lutea whose progesterone halves the surge drive", "log"),
+    _p("k_luteinization", 1.5, "1/day", (0.2, 50.0),
+       "Rate at which new corpora lutea reach their progesterone output", "log",
+       reference="luteal progesterone rises on dioestrus-1, about a day after ovulation (Smith, "
+                 "Freeman & Neill 1975; datasets/rat_cycle.csv); serum progesterone itself is "
+                 "taken as quasi-steady"),
+    _p("lh_surge_amplitude", 20.0, "multiples of tonic LH", (2.0, 500.0),
+       "LH rise above tonic at full surge drive", "log"),
+    _p("lh_ovulation_half", 8.0, "multiples of tonic LH", (1.5, 200.0),
+       "LH level giving half-maximal ovulation (tonic LH gives almost none)", "log"),
+    _p("lh_ovulation_hill", 6.0, "1", (1.0, 12.0), "Steepness of the LH ovulation gate"),
 ))
 
 FOLLICLES = "follicles (both ovaries)"
@@ -215,6 +254,9 @@ STATES = (
     Variable("ang1", RELATIVE, "ovarian angiopoietin-1"),
     Variable("ang2", RELATIVE, "ovarian angiopoietin-2"),
     Variable("vessel_density", RELATIVE, "ovarian microvessel density"),
+    Variable("surge", "1 (0 = off, 1 = full)", "hypothalamic GnRH/LH surge drive"),
+    Variable("progesterone", "1 (1 = half-blocks the surge)", "luteal progesterone"),
+    Variable("ovulated", "follicles (cumulative from day 0)", "ovulations since day 0"),
 )
 
 POSITIVE = (0.0, float("inf"))
@@ -249,6 +291,8 @@ OBSERVABLES = (
     Variable("activation_rate", "follicles/day", "primordial activation rate"),
     Variable("ovulation_rate", "follicles/day", "ovulation rate"),
     Variable("atresia_rate", "follicles/day", "rate of follicle death (all stages)"),
+    Variable("lh", "multiples of tonic LH", "serum LH (quasi-steady)"),
+    Variable("surge_gate", "1", "level the surge drive relaxes to (E2, self-excitation, P4)"),
 )
 
 RAT = ModelSpec(
@@ -263,9 +307,12 @@ RAT = ModelSpec(
         "primordial": 6000.0, "primary": 90.0, "secondary": 45.0, "antral": 12.0,
         "preovulatory": 6.0, "corpora_lutea": 30.0, "atretic": 30.0, "e2": 50.0, "fsh": 2.0,
         "amh": 80.0, "vegf": 1.0, "ang1": 1.0, "ang2": 1.0, "vessel_density": 1.0,
+        "surge": 0.0, "progesterone": 0.0, "ovulated": 0.0,
     },
     init_from_parameter={"primordial": "primordial_initial"},
-    frozen_in_steady_state=("primordial",),
-    description="Cycle-averaged rat ovary: follicle stages, E2/FSH/AMH, VEGF/Ang1/Ang2/Tie2, "
-                "vessel density, with intervention input channels.",
+    frozen_in_steady_state=("primordial", "ovulated"),
+    cycle_phase=("surge", 0.5, 1.0),
+    description="Rat ovary with an emergent estrous cycle: follicle stages, E2/FSH/AMH, "
+                "E2-triggered LH surge with luteal progesterone, VEGF/Ang1/Ang2/Tie2, vessel "
+                "density, with intervention input channels.",
 )

@@ -47,7 +47,7 @@ def make_rhs(p: Mapping[str, float], inputs: Mapping[str, float],
                 u[name] += gain * _hill(a, half, hill)
             else:
                 u[name] += math.log1p((gain * a / half) ** hill)
-        (P, F1, F2, F3, F4, CL, A, E, S, M, V, A1, A2, D) = y[:n_states]
+        (P, F1, F2, F3, F4, CL, A, E, S, M, V, A1, A2, D, G, Q, _) = y[:n_states]
 
         phi = max(D, 0.0) * (1.0 + p["perfusion_half"]) / (max(D, 0.0) + p["perfusion_half"])
         chi = (1.0 + p["hypoxia_half"]) / (phi + p["hypoxia_half"])
@@ -80,7 +80,8 @@ def make_rhs(p: Mapping[str, float], inputs: Mapping[str, float],
                                                    p["fsh_progression_hill"]) * F3
         a3 = p["k_antral_atresia_max"] * (1.0 - _hill(s_eff, p["fsh_rescue_half"],
                                                       p["fsh_rescue_hill"])) * stress_ant * F3
-        ov = p["k_ovulation"] * F4
+        lh = 1.0 + p["lh_surge_amplitude"] * max(G, 0.0)
+        ov = p["k_ovulation"] * _hill(lh, p["lh_ovulation_half"], p["lh_ovulation_hill"]) * F4
         a4 = p["k_preovulatory_atresia"] * stress_ant * F4
 
         dE = p["e2_secretion"] * (F3 + p["e2_preovulatory_weight"] * F4) * phi \
@@ -106,6 +107,10 @@ def make_rhs(p: Mapping[str, float], inputs: Mapping[str, float],
         sprout = p["k_sprouting"] * v_sig * (1.0 + p["angiogenic_gain"] * angio) \
             * (1.0 - D / p["vessel_capacity"])
         regress = p["k_regression"] * (1.0 - stability) * (1.0 - v_sig) + inj["vascular"]
+        x = max(E, 0.0) / p["surge_e2_half"] * (1.0 + p["surge_self_excitation"] * max(G, 0.0)) \
+            / (1.0 + max(Q, 0.0) ** p["surge_p4_hill"])
+        dG = p["k_surge"] * (_hill(x, 1.0, p["surge_hill"]) - G)
+        dQ = p["k_luteinization"] * (CL / p["cl_p4_half"] - Q)
         out = [
             -act - pdeath,
             act - g1 - a1,
@@ -116,6 +121,7 @@ def make_rhs(p: Mapping[str, float], inputs: Mapping[str, float],
             pdeath + a1 + a2 + a3 + a4 - p["k_atretic_clearance"] * A,
             dE, dS, dM, dV, dA1, dA2,
             (sprout - regress) * D,
+            dG, dQ, ov,
         ]
         for j, (k_el, k_tr, k_out) in enumerate(chains):
             c = y[n_states + 2 * j]

@@ -34,6 +34,9 @@ class ModelSpec:
     initial_guess : dict            state values used as the starting point (or initial state)
     init_from_parameter : dict      state name -> parameter that sets its initial value
     frozen_in_steady_state : tuple  states held fixed when solving the quasi-steady start
+    cycle_phase : tuple or None     (state, level, kick) for starts on the limit cycle: day 0
+                                    is where ``state`` crosses ``level`` upwards; ``kick`` is
+                                    the value it is set to before the burn-in
     """
 
     name: str
@@ -46,6 +49,7 @@ class ModelSpec:
     initial_guess: dict[str, float]
     init_from_parameter: dict[str, str] = field(default_factory=dict)
     frozen_in_steady_state: tuple[str, ...] = ()
+    cycle_phase: tuple[str, float, float] | None = None
     description: str = ""
 
     @property
@@ -67,6 +71,13 @@ class ModelSpec:
     def frozen_mask(self) -> np.ndarray:
         """``int8[n_states]``: 1 for states held fixed in the quasi-steady start."""
         return np.array([s in self.frozen_in_steady_state for s in self.state_names], np.int8)
+
+    def phase_array(self, burn_in: float, search: float = 30.0) -> np.ndarray:
+        """``float64[5]`` in the layout of ``follisim.core.batch.settle_on_cycle``."""
+        if self.cycle_phase is None:
+            return np.array([-1.0, 0.0, 0.0, 0.0, 0.0])
+        state, level, kick = self.cycle_phase
+        return np.array([float(self.state_names.index(state)), level, kick, burn_in, search])
 
     def init_parameter_index(self) -> np.ndarray:
         """``int64[n_states]``: parameter index that sets each initial state, or -1."""
