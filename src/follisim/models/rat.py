@@ -81,9 +81,9 @@ PARAMETERS = ParameterSpace((
        reference="GynCycle uses Hill 4 on normalised FSH (LITERATURE.md 5.1 [V]); 2 assumed"),
     _p("k_ovulation", 20.0, "1/day", (1.0, 200.0),
        "Ovulation rate of preovulatory follicles at saturating (surge) LH", "log",
-       reference="fast against the surge: nearly the whole preovulatory cohort ovulates at "
-                 "one surge (rat ovulation ~8-12 h after the surge peak, Hashimoto 1988 and "
-                 "Endocrinology 76:620, datasets/rat_cycle.csv)"),
+       reference="assumed fast against the surge, so nearly the whole preovulatory cohort "
+                 "leaves at one surge; the transition stands for LH-induced luteinisation "
+                 "(rupture follows ~10 h later in rats, not modelled; docs/cycle.md)"),
     _p("k_preovulatory_atresia", 0.2, "1/day", (0.001, 2.0),
        "Atresia rate of preovulatory follicles that miss the surge (healthy perfusion)", "log",
        reference="assumed: an unovulated preovulatory follicle lasts ~5 d; sets the growing-"
