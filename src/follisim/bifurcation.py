@@ -102,8 +102,8 @@ def equilibria(p: np.ndarray, n_grid: int = 161) -> list[Equilibrium]:
     found = []
     for k in range(grid.size - 1):
         a, b = r[k], r[k + 1]
-        if not (np.isfinite(a) and np.isfinite(b)) or a * b > 0.0:
-            continue
+        if not (np.isfinite(a) and np.isfinite(b)) or a * b > 0.0 or b == 0.0:
+            continue                     # a root on a grid point is taken once, as a == 0
         s = grid[k] if a == 0.0 else brentq(lambda x: _gate_residual(p, x), grid[k],
                                              grid[k + 1], xtol=1e-13)
         y = _relaxed(p, s)

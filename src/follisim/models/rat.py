@@ -138,8 +138,9 @@ PARAMETERS = ParameterSpace((
        "Delivered FSH giving half-maximal aromatase stimulation", "log"),
     _p("k_e2_clearance", 4.0, "1/day", (1.0, 1000.0),
        "First-order elimination of serum E2 (effective; fast against follicle turnover)", "log",
-       reference="no rat value found (LITERATURE check); cycle-averaged levels do not depend "
-                 "on it"),
+       reference="no rat value found (LITERATURE check); effective relaxation rate: it shapes "
+                 "E2 within the cycle (trough, rise to the surge); the fitted cycle means "
+                 "absorb it"),
     _p("fsh_secretion", 21.0416, "ng/L/day", (0.1, 10000.0),
        "Pituitary FSH secretion without E2 feedback", "log", source="fitted", reference=TANG_FIT),
     _p("e2_feedback_half", 40.0, "pg/mL", (5.0, 500.0),
