@@ -138,8 +138,8 @@ def test_strong_pten_knockdown_speeds_primordial_depletion_and_protects_growing(
     rat.hazards(y, p, u, h_base)
     u[RAT.input_names.index("pten_repression")] = 3.0
     rat.hazards(y, p, u, h_kd)
-    assert h_kd[rat.H_ACT] > h_base[rat.H_ACT]
-    assert h_kd[rat.H_A2] < h_base[rat.H_A2]
+    assert h_kd[rat.H_ACTIVATION] > h_base[rat.H_ACTIVATION]
+    assert h_kd[rat.H_SECONDARY_ATRESIA] < h_base[rat.H_SECONDARY_ATRESIA]
 
 
 def test_two_mirnas_on_one_target_multiply():

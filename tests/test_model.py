@@ -70,16 +70,16 @@ def test_follicle_bookkeeping(data):
     rat.rhs(0.0, y, p, u, dydt)
     rat.hazards(y, p, u, h)
     total = sum(dydt[i] for i in rat.FOLLICLE_STATES)
-    sinks = h[rat.H_LUTEOLYSIS] * y[rat.CORPORA_LUTEA] + h[rat.H_ATR_CLEAR] * y[rat.ATRETIC]
+    sinks = h[rat.H_LUTEOLYSIS] * y[rat.CORPORA_LUTEA] + h[rat.H_ATRETIC_CLEARANCE] * y[rat.ATRETIC]
     scale = 1.0 + np.abs(dydt[list(rat.FOLLICLE_STATES)]).sum() + sinks
     assert abs(total + sinks) <= 1e-12 * scale
     P, F1, F2, F3, F4 = (y[i] for i in (rat.PRIMORDIAL, rat.PRIMARY, rat.SECONDARY, rat.ANTRAL,
                                          rat.PREOVULATORY))
-    expect_primary = h[rat.H_ACT] * P - (h[rat.H_G1] + h[rat.H_A1]) * F1
-    expect_pre = h[rat.H_G3] * F3 - (h[rat.H_OVUL] + h[rat.H_A4]) * F4
+    expect_primary = h[rat.H_ACTIVATION] * P - (h[rat.H_PRIMARY_PROGRESSION] + h[rat.H_PRIMARY_ATRESIA]) * F1
+    expect_pre = h[rat.H_ANTRAL_PROGRESSION] * F3 - (h[rat.H_OVULATION] + h[rat.H_PREOVULATORY_ATRESIA]) * F4
     assert dydt[rat.PRIMARY] == pytest.approx(expect_primary, rel=1e-12, abs=1e-12)
     assert dydt[rat.PREOVULATORY] == pytest.approx(expect_pre, rel=1e-12, abs=1e-12)
-    assert dydt[rat.SECONDARY] == pytest.approx(h[rat.H_G1] * F1 - (h[rat.H_G2] + h[rat.H_A2])
+    assert dydt[rat.SECONDARY] == pytest.approx(h[rat.H_PRIMARY_PROGRESSION] * F1 - (h[rat.H_SECONDARY_PROGRESSION] + h[rat.H_SECONDARY_ATRESIA])
                                                 * F2, rel=1e-12, abs=1e-12)
     assert np.all(h >= 0.0)
 
@@ -134,7 +134,7 @@ def test_healthy_cycle_reproduces_calibration_targets():
     y = healthy_state(p)
     h = np.empty(len(rat.HAZARD_NAMES))
     rat.hazards(y, p, np.zeros(N_INPUTS), h)
-    cohort_per_cycle = s["period"] * h[rat.H_G2] * y[rat.SECONDARY]
+    cohort_per_cycle = s["period"] * h[rat.H_SECONDARY_PROGRESSION] * y[rat.SECONDARY]
     assert 10.0 <= cohort_per_cycle <= 40.0
 
 

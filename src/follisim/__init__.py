@@ -5,6 +5,8 @@ Public API: :func:`simulate`, :func:`simulate_many`, :func:`load_config`, :class
 
 __version__ = "0.1.0"
 
+# First: regenerates a stale generated kernel before any numba kernel module is imported.
+import follisim.models  # noqa: E402, F401, I001
 from follisim.io.config import ConfigError, RunConfig
 from follisim.io.config import load as load_config
 from follisim.simulate import simulate, simulate_many

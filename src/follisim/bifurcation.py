@@ -156,11 +156,15 @@ def limit_cycle(p: np.ndarray, days: float = 40.0, burn_in: float = 60.0,
         return None
     a, b = np.searchsorted(save, [onsets[-2], onsets[-1]])
     last = slice(a, b + 1)
-    lh = 1.0 + p[rat.LH_AMPLITUDE] * out_y[last, rat.SURGE]
+    obs = np.empty(len(m.observables))
+    lh_max = 0.0
+    for row in out_y[last]:
+        rat.observe(np.ascontiguousarray(row), p, u, obs)
+        lh_max = max(lh_max, obs[rat.O_LH])
     ova = np.interp(onsets[-1], save, out_y[:, rat.OVULATED]) - np.interp(
         onsets[-2], save, out_y[:, rat.OVULATED])
     return Cycle(float(onsets[-1] - onsets[-2]), float(out_y[last, rat.E2].min()),
-                 float(out_y[last, rat.E2].max()), float(lh.max()), float(ova),
+                 float(out_y[last, rat.E2].max()), float(lh_max), float(ova),
                  cycle_mean(save, out_y[:, rat.E2], onsets[-2:]))
 
 

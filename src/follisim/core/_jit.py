@@ -1,13 +1,16 @@
-"""The one place numba decorator options are decided.
+"""The one place numba decorator options are decided, and the guard against stale caches.
 
-``@kernel`` is ``@njit(cache=CACHE, nogil=True, error_model="numpy")``.
-Set ``FOLLISIM_NUMBA_CACHE=0`` to disable
-on-disk caching while editing kernels.
+``@kernel`` is ``@njit(cache=CACHE, nogil=True, error_model="numpy")``. Set
+``FOLLISIM_NUMBA_CACHE=0`` to disable on-disk caching while editing kernels.
 
-Numba's cache index is stamped with the *caller's* source file only: after editing a kernel in
-another file, a cached integrator can silently run the old code. To make that impossible for the
-in-tree cache, importing this module hashes every ``core/*.py`` source and, when the hash differs
-from the stamp left by the previous import, deletes follisim's cached ``.nbi``/``.nbc`` files.
+Numba keys a cached function on its *own* source file only: callees inlined into it from other
+files are not tracked, so after an edit of (say) the generated ``rat.py`` a cached integrator in
+``batch.py`` could silently run the old equations. To make that impossible, importing this
+module hashes every ``core/*.py`` source and, when the hash differs from the stamp left in
+numba's cache directory for ``core/`` by the previous import, deletes the cached ``.nbi``/``.nbc``
+files there. The directory is the one numba itself uses (found from a probe function), so the
+guard holds for the in-tree ``__pycache__``, for ``NUMBA_CACHE_DIR`` and for numba's user-wide
+fallback alike.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ _CORE = Path(__file__).resolve().parent
 _STAMP_NAME = "follisim_kernels.sha256"
 
 
-def _sources_digest() -> str:
+def sources_digest() -> str:
+    """SHA-256 over the names and contents of every ``core/*.py`` file."""
     digest = hashlib.sha256()
     for path in sorted(_CORE.glob("*.py")):
         digest.update(path.name.encode())
@@ -32,29 +36,46 @@ def _sources_digest() -> str:
     return digest.hexdigest()
 
 
-def _invalidate_stale_cache() -> None:
-    """Drop numba cache files of ``core/`` when any core source changed since the last import."""
-    cache_dir = _CORE / "__pycache__"
-    stamp = cache_dir / _STAMP_NAME
+def cache_dir() -> Path:
+    """The directory numba caches ``core/`` functions in (honours ``NUMBA_CACHE_DIR``)."""
+
+    @njit(cache=True)
+    def _probe():  # pragma: no cover - never compiled, only located
+        return 0
+
     try:
-        current = _sources_digest()
+        return Path(_probe._cache._cache_path)
+    except AttributeError:          # numba internals changed: fall back to the in-tree default
+        return _CORE / "__pycache__"
+
+
+def invalidate_stale_cache() -> bool:
+    """Drop numba cache files of ``core/`` when any core source changed since the last import.
+
+    Returns True when files were dropped (or there was no stamp yet).
+    """
+    folder = cache_dir()
+    stamp = folder / _STAMP_NAME
+    try:
+        current = sources_digest()
         if stamp.is_file() and stamp.read_text() == current:
-            return
-        if cache_dir.is_dir():
-            for path in cache_dir.iterdir():
+            return False
+        if folder.is_dir():
+            for path in folder.iterdir():
                 if path.suffix in (".nbi", ".nbc"):
                     path.unlink(missing_ok=True)
-        cache_dir.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         tmp = stamp.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(current)
         os.replace(tmp, stamp)
     except OSError:
-        # Read-only install: numba then caches in its user-wide directory; wheels are immutable.
-        pass
+        # Read-only and no user cache: numba then does not cache either.
+        return False
+    return True
 
 
 if CACHE:
-    _invalidate_stale_cache()
+    invalidate_stale_cache()
 
 
 def kernel(fn=None, **options):

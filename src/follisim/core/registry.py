@@ -7,9 +7,7 @@ an ``if/elif`` over imported kernels keeps the integrator cacheable. The Python 
 
 from follisim.core import rat, reference
 from follisim.core._jit import kernel
-
-MODEL_REFERENCE = 0
-MODEL_RAT = 1
+from follisim.core.ids import MODEL_RAT, MODEL_REFERENCE
 
 
 @kernel

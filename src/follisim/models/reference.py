@@ -1,13 +1,12 @@
 """Reference model with a closed-form solution (oscillator + driven decay), for tests."""
 
-from follisim.core import reference as kernel
-from follisim.core.registry import MODEL_REFERENCE
+from follisim.core.ids import MODEL_REFERENCE
 from follisim.spec import ModelSpec, Parameter, ParameterSpace, Variable
 
 REFERENCE = ModelSpec(
     name="reference",
     model_id=MODEL_REFERENCE,
-    kernel=kernel,
+    kernel_module="follisim.core.reference",
     states=(Variable("x", "1", "oscillator position"), Variable("v", "1/day", "velocity"),
             Variable("z", "1", "driven decaying amount")),
     inputs=(Variable("drive", "1/day", "inflow into z"),),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +29,9 @@ class ModelSpec:
     Attributes
     ----------
     name : str                      model name used in configs
-    model_id : int                  static-dispatch id in ``follisim.core.registry``
-    kernel : module                 the ``follisim.core`` module holding the layout constants
+    model_id : int                  static-dispatch id (``follisim.core.ids``)
+    kernel_module : str             the ``follisim.core`` module holding the kernels and layout
+                                    constants (imported on first use of ``kernel``)
     states, inputs, observables : tuple of Variable, in kernel layout order
     parameters : ParameterSpace     in kernel layout order
     initial_guess : dict            state values used as the starting point (or initial state)
@@ -37,11 +40,14 @@ class ModelSpec:
     cycle_phase : tuple or None     (state, level, kick) for starts on the limit cycle: day 0
                                     is where ``state`` crosses ``level`` upwards; ``kick`` is
                                     the value it is set to before the burn-in
+    equations : Equations or None   the one statement of the model's mathematics, from which
+                                    ``follisim.spec.codegen`` generates the kernel module
+    follicle_states : tuple         states counting follicles (conserved up to clearance)
     """
 
     name: str
     model_id: int
-    kernel: ModuleType
+    kernel_module: str
     states: tuple[Variable, ...]
     inputs: tuple[Variable, ...]
     observables: tuple[Variable, ...]
@@ -51,6 +57,18 @@ class ModelSpec:
     frozen_in_steady_state: tuple[str, ...] = ()
     cycle_phase: tuple[str, float, float] | None = None
     description: str = ""
+    equations: Any = None
+    follicle_states: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.equations is not None:
+            self.equations.check(self.state_names, self.parameters.names, self.input_names,
+                                 self.observable_names)
+
+    @property
+    def kernel(self) -> ModuleType:
+        """The numba kernel module (imported on first use)."""
+        return importlib.import_module(self.kernel_module)
 
     @property
     def state_names(self) -> tuple[str, ...]:

@@ -1,16 +1,11 @@
-"""The rat ovary model: parameter registry, named states, inputs and observables.
+"""The rat model's parameter registry: every parameter with unit, default, bounds and source.
 
-Equations: ``docs/model.md``; kernels: ``follisim.core.rat``. Follicle counts are for both
-ovaries of one rat. Hormone scales: E2 in pg/mL; FSH and AMH in ng/L on the scale of the ELISA kits
-of Tang 2018 (the only rat control-vs-CTX study with complete numbers in ``datasets``); compare
-hormones across laboratories only as ratios to a study's own control arm.
+The tuple order is the kernel's flat parameter layout. Equations: ``equations.py``.
 """
 
 from __future__ import annotations
 
-from follisim.core import rat as kernel
-from follisim.core.registry import MODEL_RAT
-from follisim.spec import ModelSpec, Parameter, ParameterSpace, Variable
+from follisim.spec import Parameter, ParameterSpace
 
 HUTCHINSON = "biomodels:MODEL1911130007"
 HUTCHINSON_NOTE = ("Hutchinson et al. 2016 J Theor Biol angiogenesis model (PubMed 26987523), "
@@ -235,85 +230,3 @@ PARAMETERS = ParameterSpace((
        "LH level giving half-maximal ovulation (tonic LH gives almost none)", "log"),
     _p("lh_ovulation_hill", 6.0, "1", (1.0, 12.0), "Steepness of the LH ovulation gate"),
 ))
-
-FOLLICLES = "follicles (both ovaries)"
-TANG_SCALE = "ng/L (Tang 2018 ELISA scale)"
-RELATIVE = "1 (healthy = 1)"
-
-STATES = (
-    Variable("primordial", FOLLICLES, "primordial follicles"),
-    Variable("primary", FOLLICLES, "primary follicles"),
-    Variable("secondary", FOLLICLES, "secondary (preantral) follicles"),
-    Variable("antral", FOLLICLES, "early antral follicles"),
-    Variable("preovulatory", FOLLICLES, "preovulatory follicles"),
-    Variable("corpora_lutea", "corpora lutea (both ovaries)", "corpora lutea"),
-    Variable("atretic", FOLLICLES, "recently atretic follicles"),
-    Variable("e2", "pg/mL", "serum estradiol"),
-    Variable("fsh", TANG_SCALE, "serum FSH"),
-    Variable("amh", TANG_SCALE, "serum AMH"),
-    Variable("vegf", RELATIVE, "ovarian VEGF"),
-    Variable("ang1", RELATIVE, "ovarian angiopoietin-1"),
-    Variable("ang2", RELATIVE, "ovarian angiopoietin-2"),
-    Variable("vessel_density", RELATIVE, "ovarian microvessel density"),
-    Variable("surge", "1 (0 = off, 1 = full)", "hypothalamic GnRH/LH surge drive"),
-    Variable("progesterone", "1 (1 = half-blocks the surge)", "luteal progesterone"),
-    Variable("ovulated", "follicles (cumulative from day 0)", "ovulations since day 0"),
-)
-
-POSITIVE = (0.0, float("inf"))
-FRACTION = (0.0, 1.0)
-LOG_REPRESSION = "1 (-ln of target level)"
-INPUTS = (
-    Variable("injury_primordial", "1/day", "injury: direct primordial apoptosis rate", POSITIVE),
-    Variable("injury_gc", "1", "injury: fold rise of granulosa-cell apoptosis", POSITIVE),
-    Variable("injury_burnout", "1", "injury: fold rise of primordial activation", POSITIVE),
-    Variable("injury_vascular", "1/day", "injury: vessel regression rate", POSITIVE),
-    Variable("msc_signal", "1", "MSC paracrine signal", POSITIVE),
-    Variable("akt_signal", "1", "direct PI3K/AKT activation above basal", POSITIVE),
-    Variable("angiogenic_signal", "1", "direct pro-angiogenic signal", POSITIVE),
-    Variable("survival_signal", "1", "direct anti-apoptotic signal", POSITIVE),
-    Variable("pten_repression", LOG_REPRESSION, "PTEN repression", POSITIVE),
-    Variable("pik3r2_repression", LOG_REPRESSION, "PIK3R2 repression", POSITIVE),
-    Variable("p53_repression", LOG_REPRESSION, "p53 repression", POSITIVE),
-    Variable("sirt7_repression", LOG_REPRESSION, "SIRT7 repression", POSITIVE),
-    Variable("hbp1_repression", LOG_REPRESSION, "HBP1 repression", POSITIVE),
-    Variable("ang1_exogenous", "healthy Ang1 level", "exogenous angiopoietin-1", POSITIVE),
-    Variable("ang2_blockade", "1", "fraction of Ang2 neutralised", FRACTION),
-    Variable("tie2_agonist", "healthy Ang1 level", "Tie2 agonist (Ang1 equivalents)", POSITIVE),
-)
-
-OBSERVABLES = (
-    Variable("perfusion", "1", "ovarian perfusion factor"),
-    Variable("tie2_ang1_occupancy", "1", "Tie2 fraction bound by Ang1 or agonist"),
-    Variable("tie2_ang2_occupancy", "1", "Tie2 fraction bound by Ang2"),
-    Variable("ang1_ang2_ratio", RELATIVE, "Ang1/Ang2 ratio"),
-    Variable("vessel_stability", "1", "fraction of vessels held mature by Tie2"),
-    Variable("growing_follicles", FOLLICLES, "growing follicles (primary to preovulatory)"),
-    Variable("activation_rate", "follicles/day", "primordial activation rate"),
-    Variable("ovulation_rate", "follicles/day", "ovulation rate"),
-    Variable("atresia_rate", "follicles/day", "rate of follicle death (all stages)"),
-    Variable("lh", "multiples of tonic LH", "serum LH (quasi-steady)"),
-    Variable("surge_gate", "1", "level the surge drive relaxes to (E2, self-excitation, P4)"),
-)
-
-RAT = ModelSpec(
-    name="rat",
-    model_id=MODEL_RAT,
-    kernel=kernel,
-    states=STATES,
-    inputs=INPUTS,
-    observables=OBSERVABLES,
-    parameters=PARAMETERS,
-    initial_guess={
-        "primordial": 6000.0, "primary": 90.0, "secondary": 45.0, "antral": 12.0,
-        "preovulatory": 6.0, "corpora_lutea": 30.0, "atretic": 30.0, "e2": 50.0, "fsh": 2.0,
-        "amh": 80.0, "vegf": 1.0, "ang1": 1.0, "ang2": 1.0, "vessel_density": 1.0,
-        "surge": 0.0, "progesterone": 0.0, "ovulated": 0.0,
-    },
-    init_from_parameter={"primordial": "primordial_initial"},
-    frozen_in_steady_state=("primordial", "ovulated"),
-    cycle_phase=("surge", 0.5, 1.0),
-    description="Rat ovary with an emergent estrous cycle: follicle stages, E2/FSH/AMH, "
-                "E2-triggered LH surge with luteal progesterone, VEGF/Ang1/Ang2/Tie2, vessel "
-                "density, with intervention input channels.",
-)
