@@ -1,6 +1,20 @@
-"""Shared fixtures: small configurations as parsed documents."""
+"""Shared fixtures (small configurations as parsed documents) and the hypothesis profiles.
+
+``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``) derandomizes the property tests and skips
+shrinking, so a failing property reports its first counterexample in seconds.
+"""
+
+import os
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, print_blob=True,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=(HealthCheck.too_slow,))
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def config_doc(days=60.0, save_interval=1.0, **extra):

@@ -1,7 +1,6 @@
 """Injuries and treatments: bit-identity without treatment, mechanism switches, POI and
 treatment directions, miRNA targets, the dual sign of AKT, and bad experiment input."""
 
-import csv
 import tomllib
 from pathlib import Path
 
@@ -11,9 +10,7 @@ import pytest
 from follisim import ConfigError, simulate
 from follisim.cli import main
 from follisim.core import rat
-from follisim.datasets import DATA
 from follisim.experiment import at_measurement, run_experiment
-from follisim.interventions import PRESETS
 from follisim.io.experiment import parse_experiment
 from follisim.models import RAT
 
@@ -150,17 +147,6 @@ def test_two_mirnas_on_one_target_multiply():
     r1 = float(one.pten_repression.sel(arm="a", time=3.0))
     r2 = float(two.pten_repression.sel(arm="a", time=3.0))
     assert r2 == pytest.approx(2.0 * r1, rel=1e-12)       # log-repressions add
-
-
-def test_presets_match_the_induction_protocol_table():
-    """Every preset names a row of poi_induction_protocols.csv with its agent and doses."""
-    with (DATA / "poi_induction_protocols.csv").open() as fh:
-        rows = {r["protocol_id"]: r for r in csv.DictReader(fh)}
-    for name, doses in PRESETS.items():
-        row = rows[name]
-        for d in doses:
-            assert d.agent in row["agent"], (name, d.agent)
-            assert f"{d.dose:g} mg/kg" in row["dose_schedule"], (name, d.dose)
 
 
 def test_hucmsc_intraovarian_and_iv_routes_differ():

@@ -73,28 +73,23 @@ def test_follicle_bookkeeping(data):
     sinks = h[rat.H_LUTEOLYSIS] * y[rat.CORPORA_LUTEA] + h[rat.H_ATRETIC_CLEARANCE] * y[rat.ATRETIC]
     scale = 1.0 + np.abs(dydt[list(rat.FOLLICLE_STATES)]).sum() + sinks
     assert abs(total + sinks) <= 1e-12 * scale
-    P, F1, F2, F3, F4 = (y[i] for i in (rat.PRIMORDIAL, rat.PRIMARY, rat.SECONDARY, rat.ANTRAL,
-                                         rat.PREOVULATORY))
-    expect_primary = h[rat.H_ACTIVATION] * P - (h[rat.H_PRIMARY_PROGRESSION] + h[rat.H_PRIMARY_ATRESIA]) * F1
-    expect_pre = h[rat.H_ANTRAL_PROGRESSION] * F3 - (h[rat.H_OVULATION] + h[rat.H_PREOVULATORY_ATRESIA]) * F4
-    assert dydt[rat.PRIMARY] == pytest.approx(expect_primary, rel=1e-12, abs=1e-12)
-    assert dydt[rat.PREOVULATORY] == pytest.approx(expect_pre, rel=1e-12, abs=1e-12)
-    assert dydt[rat.SECONDARY] == pytest.approx(h[rat.H_PRIMARY_PROGRESSION] * F1 - (h[rat.H_SECONDARY_PROGRESSION] + h[rat.H_SECONDARY_ATRESIA])
-                                                * F2, rel=1e-12, abs=1e-12)
+    # Each stage: inflow from the stage before, outflow = its hazards times its count.
+    chain = (("primordial", None, ("activation", "primordial_death")),
+             ("primary", "activation", ("primary_progression", "primary_atresia")),
+             ("secondary", "primary_progression", ("secondary_progression",
+                                                   "secondary_atresia")),
+             ("antral", "secondary_progression", ("antral_progression", "antral_atresia")),
+             ("preovulatory", "antral_progression", ("ovulation", "preovulatory_atresia")))
+    source = {"activation": "primordial", "primary_progression": "primary",
+              "secondary_progression": "secondary", "antral_progression": "antral"}
+    hz = dict(zip(rat.HAZARD_NAMES, h, strict=True))
+    ys = dict(zip(rat.STATE_NAMES, y, strict=True))
+    for stage, inflow, out in chain:
+        expect = (hz[inflow] * ys[source[inflow]] if inflow else 0.0) \
+            - sum(hz[o] for o in out) * ys[stage]
+        assert dydt[rat.STATE_NAMES.index(stage)] == pytest.approx(expect, rel=1e-12,
+                                                                   abs=1e-12), stage
     assert np.all(h >= 0.0)
-
-
-@settings(max_examples=100, deadline=None)
-@given(data=st.data())
-def test_kernel_matches_plain_python_restatement(data):
-    """The numba RHS and the independent plain-Python equations agree everywhere."""
-    from follisim.models.rat_python import make_rhs
-
-    y, p, u = _random_point(data)
-    dydt = np.empty(N_STATES)
-    rat.rhs(0.0, y, p, u, dydt)
-    ref = make_rhs(RAT.parameters.unpack(p), dict(zip(RAT.input_names, u, strict=True)))(0.0, y)
-    np.testing.assert_allclose(dydt, ref, rtol=1e-11, atol=1e-11)
 
 
 def test_positivity_over_random_parameters():

@@ -12,8 +12,9 @@ pytest.importorskip("roadrunner")
 from follisim import simulate  # noqa: E402
 from follisim.cli import main  # noqa: E402
 from follisim.io.config import parse  # noqa: E402
-from follisim.io.experiment import load_experiment  # noqa: E402
+from follisim.io.experiment import load_experiment, parse_experiment  # noqa: E402
 from follisim.models import RAT  # noqa: E402
+from follisim.protocols import Bolus, InputStep, Protocol  # noqa: E402
 from follisim.sbml import consistency_errors, simulate_roadrunner, to_sbml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,12 +30,41 @@ def _arm(name, arm):
     return next(a.config for a in exp.arms if a.name == arm)
 
 
+def _dosed(*doses, days=30.0):
+    """One arm dosed with ``doses`` (experiment dose tables)."""
+    doc = {"experiment": {"measure_days": [days], "save_interval": 1.0},
+           "arms": [{"name": "a", "doses": list(doses)}]}
+    return parse_experiment(doc, "<test>").arms[0].config
+
+
+def _with_protocol(**protocol):
+    cfg = parse({"run": {"days": 30.0, "save_interval": 1.0}})
+    return dataclasses.replace(cfg, protocol=Protocol(**protocol))
+
+
 CASES = {
     "healthy": lambda: parse({"run": {"days": 60.0, "save_interval": 1.0},
                               "inputs": [{"channel": "p53_repression", "start": 10.0,
                                           "stop": 20.0, "level": 0.5}]}),
     "ctx_hucmsc": lambda: _arm("rat_ctx_hucmsc_iv", "poi_hucmsc"),
     "cisplatin_mir126_ev": lambda: _arm("rat_cisplatin_mir126_ev", "poi_ev"),
+    # Every dose kind on day 0 (an initial value in SBML) and later (an event).
+    "state_bolus": lambda: _with_protocol(boluses=(Bolus("e2", 0.0, 100.0),
+                                                   Bolus("e2", 12.0, 100.0))),
+    "infusion": lambda: _with_protocol(steps=(InputStep("injury_gc", 0.0, 4.0, 1.0),
+                                              InputStep("akt_signal", 10.0, 15.0, 0.5))),
+    "injury": lambda: _dosed({"agent": "cyclophosphamide", "dose": 30.0, "unit": "mg/kg",
+                              "route": "ip", "days": [0, 1, 12]}),
+    "hucmsc": lambda: _dosed({"agent": "hucmsc", "dose": 1e6, "unit": "cells", "route": "iv",
+                              "days": [0, 15]}),
+    "ev": lambda: _dosed({"agent": "ev", "dose": 100.0, "unit": "ug", "route": "iv",
+                          "days": [0, 10]}),
+    "recombinant_ang1": lambda: _dosed({"agent": "recombinant_ang1", "dose": 50.0,
+                                        "unit": "ug/kg", "route": "iv", "days": [0, 5, 10]}),
+    "ang2_antibody": lambda: _dosed({"agent": "ang2_antibody", "dose": 10.0, "unit": "mg/kg",
+                                     "route": "ip", "days": [0, 14]}),
+    "tie2_agonist": lambda: _dosed({"agent": "tie2_agonist", "dose": 5.0, "unit": "mg/kg",
+                                    "route": "ip", "days": [0, 7]}),
 }
 
 
@@ -45,6 +75,7 @@ def test_roadrunner_matches_follisim(case):
     assert consistency_errors(text) == []
     ours = simulate(cfg, throw=True)
     theirs = simulate_roadrunner(text, cfg.save_t)
+    assert cfg.save_t[0] == 0.0
     for name in RAT.state_names:
         np.testing.assert_allclose(theirs[name], ours[name].values, rtol=1e-4, atol=1e-9,
                                    err_msg=name)

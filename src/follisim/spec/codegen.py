@@ -422,7 +422,7 @@ def latex_blocks(model: ModelSpec) -> dict[str, str]:
         else:
             lhs = printer.name(e.name)
         label = {"hazard": " (hazard)", "observable": " (observable)"}.get(e.kind, "")
-        out[e.group].append(f"$$ {lhs} = {printer(e.expr)} $$\n\n"
+        out[e.group].append(f"$$\n{lhs} = {printer(e.expr)}\n$$\n\n"
                             f"*{e.doc}* [{e.unit}]{label}\n")
     return {f"{model.name}-equations-{g}": "\n".join(lines) for g, lines in out.items()}
 

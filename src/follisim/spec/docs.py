@@ -1,4 +1,4 @@
-"""Markdown tables generated from the registry (``docs/model.md`` embeds them).
+"""Markdown generated from the registry and the equations (``docs/model.md`` embeds it).
 
 ``python -m follisim.spec.docs`` rewrites the generated blocks in ``docs/model.md`` and
 ``docs/interventions.md``; a test
@@ -44,8 +44,13 @@ def variable_table(model: ModelSpec) -> str:
 
 
 def blocks(model: ModelSpec) -> dict[str, str]:
-    return {f"{model.name}-parameters": parameter_table(model.parameters),
-            f"{model.name}-variables": variable_table(model)}
+    out = {f"{model.name}-parameters": parameter_table(model.parameters),
+           f"{model.name}-variables": variable_table(model)}
+    if model.equations is not None:
+        from follisim.spec.codegen import latex_blocks
+
+        out.update(latex_blocks(model))
+    return out
 
 
 def intervention_blocks() -> dict[str, str]:
