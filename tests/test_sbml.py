@@ -94,6 +94,29 @@ def test_ids_match_dataset_names():
     assert m.getSpecies("e2").getSubstanceUnits() == "pg_per_mL"
 
 
+def test_unit_definitions_are_the_model_units():
+    """day = 86400 s; pg/mL = 1e-12 g per 1e-3 L; ng/L = 1e-9 g per L (libsbml's
+    (multiplier * 10^scale * kind)^exponent)."""
+    import libsbml
+
+    m = libsbml.readSBMLFromString(to_sbml(parse({"run": {"days": 5.0}}))).getModel()
+    expected = {"day": {"second": (1, 86400.0)}, "per_day": {"second": (-1, 86400.0)},
+                "pg_per_mL": {"gram": (1, 1e-12), "litre": (-1, 1e-3)},
+                "ng_per_L": {"gram": (1, 1e-9), "litre": (-1, 1.0)}}
+    for unit_id, parts in expected.items():
+        ud = m.getUnitDefinition(unit_id)
+        got = {}
+        for k in range(ud.getNumUnits()):
+            u = ud.getUnit(k)
+            got[libsbml.UnitKind_toString(u.getKind())] = (
+                u.getExponent(), u.getMultiplier() * 10.0 ** u.getScale())
+        assert got.keys() == parts.keys(), unit_id
+        for kind, (exponent, factor) in parts.items():
+            assert got[kind][0] == exponent and got[kind][1] == pytest.approx(factor), unit_id
+    assert m.getTimeUnits() == "day"
+    assert m.getParameter("k_activation").getUnits() == "per_day"
+
+
 def test_cli_export(tmp_path, capsys):
     out = tmp_path / "model.xml"
     assert main(["export-sbml", str(ROOT / "configs" / "default.toml"), "-o", str(out)]) == 0
