@@ -47,15 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="simulate a configuration or experiment, write NetCDF",
                          **common)
     run.add_argument("config", type=Path, help="TOML configuration or experiment")
-    run.add_argument("-o", "--output", type=Path, required=True,
+    run.add_argument("-o", "--output", required=True,
                      help="NetCDF file to write (an existing file is replaced atomically)")
-    run.add_argument("--plot", type=Path, help="PNG overview figure to write")
+    run.add_argument("--plot", help="PNG overview figure to write")
     val = sub.add_parser("validate", help="check a configuration without running it", **common)
     val.add_argument("config", type=Path, help="TOML configuration or experiment")
     exp = sub.add_parser("export-sbml", help="write the model of a configuration as SBML",
                          **common)
     exp.add_argument("config", type=Path, help="TOML configuration or experiment")
-    exp.add_argument("-o", "--output", type=Path, required=True, help="SBML file to write")
+    exp.add_argument("-o", "--output", required=True, help="SBML file to write")
     exp.add_argument("--arm", help="experiment arm to export (default: the first)")
     return parser
 

@@ -101,7 +101,8 @@ def _check_folder(raw: str, option: str, folder: Path) -> None:
             raise _fail(raw, option, f"folder {shorten(str(ancestor))!r} cannot be used "
                                      f"({err.strerror})") from None
     if not stat.S_ISDIR(info.st_mode):
-        raise _fail(raw, option, f"{shorten(str(ancestor))!r} is a file, not a folder")
+        raise _fail(raw, option, f"parent {shorten(ancestor.name or str(ancestor))!r} is a "
+                                 "file, not a folder")
     try:
         fd, probe = tempfile.mkstemp(prefix=".follisim-", suffix=".probe", dir=ancestor)
     except OSError as err:
