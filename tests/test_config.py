@@ -158,6 +158,10 @@ ISSUE_INPUTS = [
      "must be a finite number >= 0 copies per ug, got a number (nan)"),
     (_exp("dose = 100", "dose = inf"), f"{EV_ARM}.dose", "finite number >= 0 ug"),
     (_exp("dose = 100", "dose = -1e300"), f"{EV_ARM}.dose", "must be >= 0 ug"),
+    (_exp("dose = 100", "dose = 1e300"), f"{EV_ARM}.dose",
+     "1e+300 ug weighs 1e+291 kg, not less than the sprague_dawley rat (0.2 kg)"),
+    (_exp('unit = "ug"', 'unit = "particles"').replace("dose = 100", "dose = 1e30"),
+     f"{EV_ARM}.dose", "not less than the sprague_dawley rat"),
     (EXPERIMENT + '\n[mirnas."miR-x"]\ntargets = { PTEN = { kd = inf } }\n',
      "mirnas.miR-x.targets.PTEN.kd", "must be a finite number > 0 copies"),
     (DEFAULT + '\n[[inputs]]\nchannel = "akt_signal"\nstart = 1\nlevel = inf\n',
@@ -201,6 +205,13 @@ def test_issue_inputs_get_one_line_naming_the_key(tmp_path, capsys, text, key, f
         assert err.startswith(f"follisim: error: {path}: {key}"), err
         assert fragment in err, err
     assert not out.exists()
+
+
+def test_absurd_but_finite_cell_count_is_accepted(tmp_path):
+    """Policy: a finite dose that is not a mass (cells) has no upper bound; its effect
+    saturates (a run that fails numerically exits 1 and writes nothing)."""
+    text = (ROOT / "experiments" / "rat_ctx_hucmsc_iv" / "experiment.toml").read_text()
+    assert main(["validate", str(write(tmp_path, text.replace("dose = 1e6", "dose = 1e300")))]) == 0
 
 
 def test_oversized_and_special_files_are_refused_before_parsing(tmp_path, capsys):

@@ -202,6 +202,29 @@ def _dose_lines(dose: Table, end: float) -> list[dict]:
     return [{"agent": agent_name, "dose": amount, "unit": unit, "route": route, "days": days}]
 
 
+#: SI conversions of dose units to kg (per kg of body mass for the "/kg" units).
+_KG = {"mg": 1e-6, "ug": 1e-9, "µg": 1e-9}
+
+
+def _check_mass(dose: Table, line: dict, values: Mapping[str, float], strain: str) -> None:
+    """A dose given as a mass must weigh less than the animal (a physical bound, no model
+    number). Cell counts are not bounded: their effect saturates."""
+    unit, amount = line["unit"], line["dose"]
+    body = STRAINS[strain]
+    if unit.endswith("/kg") and unit.removesuffix("/kg") in _KG:
+        kg = amount * _KG[unit.removesuffix("/kg")] * body
+    elif unit in _KG:
+        kg = amount * _KG[unit]
+    elif unit == "particles":
+        kg = amount / values["ev_particles_per_ug"] * _KG["ug"]
+    else:
+        return
+    if kg >= body:
+        raise dose.error("dose", f"{amount:g} {unit} weighs {kg:g} kg, not less than the "
+                                 f"{strain} rat ({body:g} kg); a dose must be a finite amount "
+                                 "lighter than the animal")
+
+
 def _chain_key(dose: Table, agent_name: str, mirnas: Mapping[str, MiRNA]) -> ChainKey:
     """The chain a dose line joins: the agent with its mechanisms (injury) or cargo (EV)."""
     agent = AGENTS[agent_name]
@@ -293,6 +316,7 @@ def parse_experiment(doc: Mapping[str, Any], source: str = "<experiment>") -> Ex
         lines = []
         for dose in arm.tables("doses", DOSE_KEYS):
             for line in _dose_lines(dose, end):
+                _check_mass(dose, line, values, strain)
                 lines.append((line, _chain_key(dose, line["agent"], mirnas)))
         events = []
         records = []
