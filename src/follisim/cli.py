@@ -143,7 +143,7 @@ def _write(writers: list, targets: list[Path]) -> int:
             for write, tmp in zip(writers, temps, strict=True):
                 write(tmp)
     except OSError as err:
-        print(f"follisim: error: cannot write {err.filename or targets[0]} "
+        print(f"follisim: error: cannot write {', '.join(map(str, targets))} "
               f"({err.strerror or err}); nothing written", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK

@@ -68,7 +68,7 @@ def show(value: Any) -> str:
     """A short readable form of a value for messages: its kind and (shortened) repr."""
     kind = type_name(value)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
-        return f"an integer of {len(str(abs(value)))} digits"
+        return f"an integer of {math.floor(math.log10(abs(value))) + 1} digits"
     if isinstance(value, dict | list):
         return kind
     return f"{kind} ({shorten(repr(value))})"
@@ -104,7 +104,7 @@ def did_you_mean(name: str, allowed: Collection[str]) -> str:
 
 
 def fmt(x: float) -> str:
-    """A bound for messages: ``1e+06`` style for large or small magnitudes, else plain."""
+    """A bound for messages (``%g``: ``36500``, ``1e-14``)."""
     return f"{x:g}"
 
 
