@@ -296,3 +296,45 @@ def test_help_lists_the_exit_codes(capsys):
     out = capsys.readouterr().out
     for line in ("0  success", "1  a simulation failed", "2  bad input"):
         assert line in out
+
+
+# --- the validator toolkit other inputs build on ----------------------------------------------
+
+def _table(**values):
+    from follisim.io.validate import Table
+
+    return Table("f.toml", "t", values, ("a", "b", "c"))
+
+
+@pytest.mark.parametrize(("read", "fragment"), [
+    (lambda: _table(a=True).number("a", None, 0, 1), "must be a number in [0, 1], got a boolean"),
+    (lambda: _table(a=10**400).number("a"), "must be a finite number, got an integer of 401"),
+    (lambda: _table(a=2.0).number("a", None, 0, 1, hi_open=True, unit="day"),
+     "must lie in [0, 1) day, got 2"),
+    (lambda: _table().number("a", None, unit="mg"), "t.a: is required (mg)"),
+    (lambda: _table(a=1.0).integer("a", None, 0, 5), "must be an integer in [0, 5], got a number"),
+    (lambda: _table(a=[1, 2, 2]).numbers("a", increasing=True), "2 (entry 2) repeats 2"),
+    (lambda: _table(a=[]).numbers("a"), "got an empty list"),
+    (lambda: _table(a="x").numbers("a", scalar=True), "a number or a non-empty list"),
+    (lambda: _table(a=["x", "x"]).strings("a", None, ("x", "y")), "entry 1: 'x' is listed twice"),
+    (lambda: _table(a="yy").string("a", None, ("x", "y"), what="kind"),
+     "unknown kind 'yy'; did you mean 'y'?"),
+    (lambda: _table(a=[{}, 3]).tables("a", ("k",)), "t.a[1]: must be a table, got an integer"),
+    (lambda: _table(d=1), "t.d: unknown key; allowed: a, b, c"),
+    (lambda: _table(a=1).refuse(("a",), "not here"), "t.a: not here"),
+])
+def test_table_readers_name_the_key_and_what_is_allowed(read, fragment):
+    with pytest.raises(ConfigError) as info:
+        read()
+    assert fragment in str(info.value) and "\n" not in str(info.value), str(info.value)
+
+
+def test_table_readers_return_checked_values():
+    import numpy as np
+
+    t = _table(a=np.int64(3), b=[1, 2.5], c=["y"])
+    assert t.integer("a", None, 0, 5) == 3 and t.number("a") == 3.0
+    assert t.numbers("b", increasing=True) == (1.0, 2.5)
+    assert t.strings("c", None, ("x", "y")) == ("y",)
+    assert _table(a=4).numbers("a", scalar=True) == (4.0,)
+    assert _table().number("a", 0.5, 0, 1) == 0.5
