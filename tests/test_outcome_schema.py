@@ -79,7 +79,7 @@ def test_unknown_endpoints_are_not_errors(tmp_path):
     (b"\xff\xfe" + "endpoint".encode("utf-16-le"), "is not UTF-8 text"),
     (b"endpoint,effect_kind,estimate,ci_low,ci_high\n", "has a header but no rows"),
     (b"endpoint,endpoint,effect_kind,estimate,ci_low,ci_high\n", "appears twice"),
-    (b"endpoint,effect_kind,estimate,ci_low,ci_high\nE2,SMD,1,\x00,2\n", "NUL byte"),
+    (b"endpoint,effect_kind,estimate,ci_low,ci_high\nE2,SMD,1,\x00,2\n", "line 2: contains a NUL"),
 ])
 def test_broken_csv_files(tmp_path, content, fragment):
     path = tmp_path / "x.csv"

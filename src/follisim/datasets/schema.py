@@ -160,7 +160,8 @@ def check_outcomes(path: str | Path, schema: str | None = None) -> Outcomes:
     data, source = read_bytes(path, MAX_CSV_BYTES)
     text = decode_text(data, source)
     if "\0" in text:
-        raise ConfigError(source, "", "contains a NUL byte; not a text CSV file")
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise ConfigError(source, f"line {line}", "contains a NUL byte; not a text CSV file")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
