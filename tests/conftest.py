@@ -1,7 +1,10 @@
-"""Shared fixtures (small configurations as parsed documents) and the hypothesis profiles.
+"""Shared fixtures (small configurations as parsed documents) and hypothesis profiles.
 
-``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``) derandomizes the property tests and skips
-shrinking, so a failing property reports its first counterexample in seconds.
+Profiles: ``ci`` (selected when the environment has ``CI`` set, as ``.ci/run`` does):
+derandomized, no example database, no shrinking, so a failure reports in seconds with a blob
+to reproduce it; ``dev`` (default): random, with shrinking; ``thorough``: many examples, for
+a deliberate local hunt (``HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_fuzz.py``).
+Tests that set their own ``max_examples`` keep it.
 """
 
 import os
@@ -9,12 +12,15 @@ import os
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-settings.register_profile(
-    "ci", derandomize=True, deadline=None, print_blob=True,
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
-    suppress_health_check=(HealthCheck.too_slow,))
-settings.register_profile("dev", deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+_COMMON = {"deadline": None, "print_blob": True,
+           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large,
+                                     HealthCheck.filter_too_much]}
+settings.register_profile("ci", max_examples=60, derandomize=True, database=None,
+                          phases=[Phase.explicit, Phase.generate], **_COMMON)
+settings.register_profile("dev", max_examples=60, **_COMMON)
+settings.register_profile("thorough", max_examples=2000, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI")
+                                                               else "dev"))
 
 
 def config_doc(days=60.0, save_interval=1.0, **extra):

@@ -2,9 +2,10 @@
 
     follisim run CONFIG.toml -o OUT.nc [--plot OUT.png]
     follisim validate CONFIG.toml
+    follisim export-sbml CONFIG.toml -o MODEL.xml [--arm NAME]
 
-Configuration problems print one line naming the file, key and what is allowed, and exit with
-status 2 without writing anything. A run that does not succeed exits with status 1.
+Every command validates its input completely and checks every output path before any work
+starts, then runs, then writes all its outputs atomically (``docs/inputs.md``).
 """
 
 from __future__ import annotations
@@ -15,26 +16,74 @@ from pathlib import Path
 
 import numpy as np
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_USAGE = EXIT_BAD_INPUT
+
+EXIT_CODES = f"""\
+exit status:
+  {EXIT_OK}  success
+  {EXIT_FAILED}  a simulation failed numerically (one line on stderr with its status; no file is
+     written), an SBML export failed its consistency check, or writing an output failed
+  {EXIT_BAD_INPUT}  bad input or usage: one line on stderr naming the file, the key (or option)
+     and what is allowed; no traceback and nothing written (docs/inputs.md)
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit status 2)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"follisim: error: {self.prog.removeprefix('follisim ')}: "
+                                  f"{' '.join(message.split())} (see --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     from follisim import __version__
 
-    parser = argparse.ArgumentParser(prog="follisim", description=__doc__.splitlines()[0])
+    common = {"epilog": EXIT_CODES, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    parser = _Parser(prog="follisim", description=__doc__.splitlines()[0], **common)
     parser.add_argument("--version", action="version", version=f"follisim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="simulate a configuration and write NetCDF")
-    run.add_argument("config", type=Path, help="TOML configuration")
-    run.add_argument("-o", "--output", type=Path, required=True, help="NetCDF file to write")
-    run.add_argument("--plot", type=Path, help="PNG overview figure to write")
-    val = sub.add_parser("validate", help="check a configuration without running it")
-    val.add_argument("config", type=Path, help="TOML configuration")
-    exp = sub.add_parser("export-sbml", help="write the model of a configuration as SBML")
+    run = sub.add_parser("run", help="simulate a configuration or experiment, write NetCDF",
+                         **common)
+    run.add_argument("config", type=Path, help="TOML configuration or experiment")
+    run.add_argument("-o", "--output", required=True,
+                     help="NetCDF file to write (an existing file is replaced atomically)")
+    run.add_argument("--plot", help="PNG overview figure to write")
+    val = sub.add_parser("validate", help="check a configuration without running it", **common)
+    val.add_argument("config", type=Path, help="TOML configuration or experiment")
+    exp = sub.add_parser("export-sbml", help="write the model of a configuration as SBML",
+                         **common)
     exp.add_argument("config", type=Path, help="TOML configuration or experiment")
-    exp.add_argument("-o", "--output", type=Path, required=True, help="SBML file to write")
+    exp.add_argument("-o", "--output", required=True, help="SBML file to write")
     exp.add_argument("--arm", help="experiment arm to export (default: the first)")
     return parser
+
+
+def _read(path: Path):
+    """Validate a run configuration or an experiment file: ``RunConfig`` or ``Experiment``."""
+    from follisim.io.config import parse
+    from follisim.io.experiment import is_experiment, parse_experiment
+    from follisim.io.validate import read_toml
+
+    document, source = read_toml(path)
+    return parse_experiment(document, source) if is_experiment(document) else \
+        parse(document, source)
+
+
+def _validate(args) -> int:
+    from follisim.io.experiment import Experiment
+
+    spec = _read(args.config)
+    if isinstance(spec, Experiment):
+        print(f"{spec.source}: valid experiment ({len(spec.arms)} arms: "
+              f"{', '.join(a.name for a in spec.arms)}; measured on days "
+              f"{', '.join(f'{d:g}' for d in spec.measure_days)})")
+    else:
+        print(f"{spec.source}: valid ({spec.model.name}, {spec.days:g} days, "
+              f"{len(spec.parameters)} parameter overrides, "
+              f"{len(spec.protocol.steps)} input steps)")
+    return EXIT_OK
 
 
 def _cycles(ds) -> str:
@@ -59,111 +108,132 @@ def _summary(ds, cfg, outputs: list[Path]) -> str:
             + ", ".join(map(str, outputs)))
 
 
-def _check_targets(args) -> None:
-    from follisim.io.config import ConfigError
+def _experiment_summary(ds, exp, outputs: list[Path]) -> str:
+    from follisim.experiment import at_measurement
 
-    for target in filter(None, (getattr(args, "output", None), getattr(args, "plot", None))):
-        if target.is_dir():
-            raise ConfigError(str(target), "", "is a directory; give a file name")
-
-
-def _run_experiment(args, exp) -> int:
-    """Validate or run every arm of an experiment."""
-    if args.command == "validate":
-        print(f"{exp.source}: valid experiment ({len(exp.arms)} arms: "
-              f"{', '.join(a.name for a in exp.arms)}; measured on days "
-              f"{', '.join(f'{d:g}' for d in exp.measure_days)})")
-        return EXIT_OK
-    _check_targets(args)
-    from follisim.experiment import at_measurement, run_experiment
-    from follisim.io.netcdf import write_atomic
-
-    ds = run_experiment(exp)
-    outputs = [write_atomic(ds, args.output)]
-    if args.plot:
-        from follisim.plotting import plot_arms
-
-        plot_arms(ds, args.plot)
-        outputs.append(args.plot)
     last = at_measurement(ds).isel(time=-1)
     cells = "; ".join(f"{arm}: E2 {float(last.e2.sel(arm=arm)):.1f}, primordial "
-                      f"{float(last.primordial.sel(arm=arm)):.0f}" for arm in _arm_names(ds))
-    print(f"{exp.source}: {len(exp.arms)} arms to day {exp.days:g}, "
-          f"{ds.attrs['n_failed']} failed; day {exp.days:g}: {cells} -> "
-          + ", ".join(map(str, outputs)))
-    return EXIT_FAILED if ds.attrs["n_failed"] else EXIT_OK
+                      f"{float(last.primordial.sel(arm=arm)):.0f}"
+                      for arm in (str(a) for a in ds.arm.values))
+    return (f"{exp.source}: {len(exp.arms)} arms to day {exp.days:g}; day {exp.days:g}: "
+            f"{cells} -> " + ", ".join(map(str, outputs)))
 
 
-def _export_sbml(args, document, source) -> int:
-    from follisim.io.config import ConfigError, parse
-    from follisim.io.experiment import is_experiment, parse_experiment
+def _failed(source: str, statuses: dict[str, int]) -> str | None:
+    """One line naming every failed run (arm) and its status, or ``None`` if all succeeded."""
+    from follisim.solution import Status
 
-    _check_targets(args)
-    if is_experiment(document):
-        exp = parse_experiment(document, source)
-        names = [a.name for a in exp.arms]
-        name = args.arm or names[0]
-        if name not in names:
-            raise ConfigError(source, "--arm", f"no arm {name!r}; arms: {', '.join(names)}")
-        cfg = next(a.config for a in exp.arms if a.name == name)
+    bad = {name: Status(int(code)) for name, code in statuses.items()
+           if int(code) != Status.SUCCESS}
+    if not bad:
+        return None
+    first = next(iter(bad.values()))
+    names = ", ".join(f"{name} ({s.name.lower()})" if name else s.name.lower()
+                      for name, s in bad.items())
+    what = f"arm{'s' if len(bad) > 1 else ''} {names}" if any(bad) else names
+    return f"follisim: run failed: {source}: {what}: {first.message}; nothing written"
+
+
+def _write(writers: list, targets: list[Path]) -> int:
+    """Run each ``writer(tmp_path)`` and move all outputs into place together."""
+    from follisim.io.outputs import staged
+
+    try:
+        with staged(targets) as temps:
+            for write, tmp in zip(writers, temps, strict=True):
+                write(tmp)
+    except OSError as err:
+        print(f"follisim: error: cannot write {', '.join(map(str, targets))} "
+              f"({err.strerror or err}); nothing written", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _run(args) -> int:
+    from follisim.io.experiment import Experiment
+    from follisim.io.netcdf import write_netcdf
+    from follisim.io.outputs import check_outputs
+
+    spec = _read(args.config)
+    outputs = check_outputs({"-o": args.output, "--plot": args.plot}, inputs=[args.config])
+    if isinstance(spec, Experiment):
+        from follisim.experiment import run_experiment
+        from follisim.plotting import plot_arms as plot
+
+        ds = run_experiment(spec)
+        statuses = dict(zip(map(str, ds.arm.values), ds.status.values, strict=True))
     else:
-        if args.arm:
-            raise ConfigError(source, "--arm", "only applies to experiment files")
-        cfg = parse(document, source)
+        from follisim.plotting import plot_overview as plot
+        from follisim.simulate import simulate
+
+        ds = simulate(spec)
+        statuses = {"": int(ds.status)}
+    failure = _failed(spec.source, statuses)
+    if failure:
+        print(failure, file=sys.stderr)
+        return EXIT_FAILED
+    writers = [lambda tmp: write_netcdf(ds, tmp)]
+    if "--plot" in outputs:
+        writers.append(lambda tmp: plot(ds, tmp))
+    code = _write(writers, list(outputs.values()))
+    if code == EXIT_OK:
+        targets = list(outputs.values())
+        print(_experiment_summary(ds, spec, targets) if isinstance(spec, Experiment)
+              else _summary(ds, spec, targets))
+    return code
+
+
+def _export_sbml(args) -> int:
+    from follisim.io.experiment import Experiment
+    from follisim.io.outputs import check_outputs
+    from follisim.io.validate import ConfigError
+    from follisim.solution import SimulationError
+
+    spec = _read(args.config)
+    if isinstance(spec, Experiment):
+        names = [a.name for a in spec.arms]
+        name = names[0] if args.arm is None else args.arm
+        if name not in names:
+            raise ConfigError(spec.source, "--arm", f"no arm {name!r}; arms: {', '.join(names)}")
+        cfg = next(a.config for a in spec.arms if a.name == name)
+    else:
+        if args.arm is not None:
+            raise ConfigError(spec.source, "--arm", "only applies to experiment files")
+        cfg = spec
+    outputs = check_outputs({"-o": args.output}, inputs=[args.config])
     try:
         from follisim.sbml import consistency_errors, to_sbml
     except ImportError:
         print("follisim: error: SBML export needs the extra: pip install 'follisim[sbml]'",
               file=sys.stderr)
-        return EXIT_USAGE
-    text = to_sbml(cfg)
+        return EXIT_BAD_INPUT
+    try:
+        text = to_sbml(cfg)
+    except SimulationError as err:
+        print(f"follisim: run failed: the day-0 state for the export could not be computed: "
+              f"{' '.join(str(err).split())}; nothing written", file=sys.stderr)
+        return EXIT_FAILED
     problems = consistency_errors(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.output.with_name(f".{args.output.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(args.output)
-    print(f"{source}: SBML L3V2 with {text.count('<species ')} species, "
-          f"{len(problems)} consistency errors -> {args.output}")
-    return EXIT_FAILED if problems else EXIT_OK
+    code = _write([lambda tmp: Path(tmp).write_text(text)], [outputs["-o"]])
+    if code == EXIT_OK:
+        print(f"{cfg.source}: SBML L3V2 with {text.count('<species ')} species, "
+              f"{len(problems)} consistency errors -> {args.output}")
+    return EXIT_FAILED if problems else code
 
 
-def _arm_names(ds) -> list[str]:
-    return [str(a) for a in ds.arm.values]
+COMMANDS = {"run": _run, "validate": _validate, "export-sbml": _export_sbml}
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from follisim.io.config import ConfigError, parse, read_toml
-    from follisim.io.experiment import is_experiment, parse_experiment
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:              # --help, --version and usage errors
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    from follisim.io.validate import ConfigError
 
     try:
-        document, source = read_toml(args.config)
-        if args.command == "export-sbml":
-            return _export_sbml(args, document, source)
-        if is_experiment(document):
-            return _run_experiment(args, parse_experiment(document, source))
-        cfg = parse(document, source)
-        if args.command == "validate":
-            print(f"{cfg.source}: valid ({cfg.model.name}, {cfg.days:g} days, "
-                  f"{len(cfg.parameters)} parameter overrides, "
-                  f"{len(cfg.protocol.steps)} input steps)")
-            return EXIT_OK
-        _check_targets(args)
-        from follisim.io.netcdf import write_atomic
-        from follisim.simulate import simulate
-
-        ds = simulate(cfg)
+        return COMMANDS[args.command](args)
     except ConfigError as err:
         print(f"follisim: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    outputs = [write_atomic(ds, args.output)]
-    if args.plot:
-        from follisim.plotting import plot_overview
-
-        plot_overview(ds, args.plot)
-        outputs.append(args.plot)
-    print(_summary(ds, cfg, outputs))
-    if ds.attrs["status"] != "success":
-        print(f"follisim: run failed: {ds.attrs['status_message']}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+        return EXIT_BAD_INPUT

@@ -18,8 +18,8 @@ the arm and the key.
 
 from __future__ import annotations
 
+import difflib
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,28 +44,41 @@ from follisim.interventions.agents import build_chain, dose_events, to_canonical
 from follisim.io.config import (
     INITIAL_STATES,
     MAX_BURN_IN,
-    ConfigError,
-    Reader,
+    MAX_DAYS,
+    MAX_SAVES,
     RunConfig,
     SolverOptions,
-    did_you_mean,
+    count,
     digest,
     parameters_table,
-    read_toml,
+    save_count,
     solver_options,
+)
+from follisim.io.config import TOP_KEYS as RUN_TOP
+from follisim.io.validate import (
+    ConfigError,
+    Table,
+    check_number,
+    did_you_mean,
+    document,
+    read_toml,
+    shorten,
+    show,
 )
 from follisim.models import RAT
 from follisim.protocols import Protocol
 
-_TOP = ("description", "experiment", "solver", "parameters", "mirnas", "arms")
-_EXPERIMENT = {"strain": "string", "measure_days": "list of numbers", "save_interval": "number",
-               "initial_state": "string", "model": "string", "burn_in": "number",
-               "measure_window": "number"}
-_ARM = {"name": "string", "parameters": "table", "doses": "array of tables",
-        "description": "string"}
-_DOSE = {"agent": "string", "dose": "number", "unit": "string", "route": "string",
-         "days": "number or list", "mechanisms": "list", "cargo": "table", "preset": "string",
-         "start_day": "number"}
+TOP_KEYS = ("description", "experiment", "solver", "parameters", "mirnas", "arms", "compare")
+EXPERIMENT_ONLY = ("experiment", "arms", "mirnas")
+EXPERIMENT_KEYS = ("strain", "measure_days", "save_interval", "initial_state", "model",
+                   "burn_in", "measure_window")
+ARM_KEYS = ("name", "parameters", "doses", "description")
+DOSE_KEYS = ("agent", "dose", "unit", "route", "days", "mechanisms", "cargo", "preset",
+             "start_day")
+MIRNA_KEYS = ("targets", "reference")
+TARGET_KEYS = ("kd", "hill")
+#: Largest result an experiment may ask for: save times x arms x variables x 8 bytes.
+MAX_RESULT_BYTES = 2 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,8 @@ class Experiment:
     sha256: str = ""
     measure_window: float = 0.0
     mirnas: Mapping[str, MiRNA] = field(default_factory=lambda: dict(MIRNAS))
+    #: the ``[compare]`` table as written (validated by ``follisim.compare.settings``)
+    compare: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def days(self) -> float:
@@ -120,91 +135,140 @@ class Experiment:
         raise KeyError(f"no arm {name!r}; arms: {', '.join(a.name for a in self.arms)}")
 
 
-def is_experiment(document: Mapping[str, Any]) -> bool:
-    return "arms" in document
+def is_experiment(doc: Mapping[str, Any]) -> bool:
+    """Whether a parsed document is an experiment rather than a run configuration.
+
+    An experiment has ``[experiment]``, ``[[arms]]`` or ``[mirnas]``; a document with neither
+    ``[run]`` nor ``[[inputs]]`` whose unknown top-level keys resemble those (``[[arm]]``,
+    ``[experiments]``) is treated as an experiment too, so its message names the misspelling.
+    """
+    if any(key in doc for key in EXPERIMENT_ONLY):
+        return True
+    if "run" in doc or "inputs" in doc:
+        return False
+    stray = [str(k)[:100] for k in doc if k not in RUN_TOP]
+    return any(difflib.get_close_matches(k, EXPERIMENT_ONLY, n=1, cutoff=0.6) for k in stray)
 
 
-def _mirnas(src: str, table: Any) -> dict[str, MiRNA]:
+def _mirnas(top: Table) -> dict[str, MiRNA]:
+    """Built-in miRNAs plus those defined under ``[mirnas."name"]``."""
     known = dict(MIRNAS)
-    if not isinstance(table, dict):
-        raise ConfigError(src, "mirnas", "must be a table of miRNA definitions")
-    for name, spec in table.items():
-        key = f"mirnas.{name}"
-        Reader(src, key, spec, {"targets": "table", "reference": "string"})
-        targets = spec.get("targets")
-        if not isinstance(targets, dict):
-            raise ConfigError(src, f"{key}.targets",
-                              "must be a table gene = {kd, hill} ({} for no modelled target)")
+    table = top.mapping("mirnas", what="miRNA definitions")
+    defined = Table(top.source, "mirnas", table, tuple(table))
+    for name in table:
+        spec = defined.subtable(name, MIRNA_KEYS)
+        spec.get("targets", None, "a table gene = { kd, hill }; {} for no modelled target")
+        targets = spec.subtable("targets", tuple(TARGET_CHANNELS), what="target gene")
         parsed = []
-        for gene, t in targets.items():
-            if gene not in TARGET_CHANNELS:
-                raise ConfigError(src, f"{key}.targets.{gene}", "unknown target gene; "
-                                  + did_you_mean(gene, tuple(TARGET_CHANNELS)))
-            r = Reader(src, f"{key}.targets.{gene}", t, {"kd": "number", "hill": "number"})
-            parsed.append(Target(gene, r.number("kd", None, 0.0, math.inf, lo_open=True),
-                                 r.number("hill", 1.0, 0.1, 8.0)))
-        known[name] = MiRNA(name, tuple(parsed), str(spec.get("reference", "")))
+        for gene in targets.table:
+            t = targets.subtable(gene, TARGET_KEYS)
+            parsed.append(Target(gene, t.number("kd", None, 0.0, lo_open=True, unit="copies"),
+                                 t.number("hill", 1.0, 0.1, 8.0)))
+        known[name] = MiRNA(name, tuple(parsed), spec.string("reference", ""))
     return known
 
 
-def _days(src: str, key: str, value: Any, end: float) -> tuple[float, ...]:
-    values = value if isinstance(value, list) else [value]
-    if not values or not all(isinstance(v, int | float) and not isinstance(v, bool)
-                             for v in values):
-        raise ConfigError(src, key, "must be a day number or a non-empty list of day numbers")
-    for v in values:
-        if not math.isfinite(v) or v < 0:
-            raise ConfigError(src, key, f"day {v:g} must be >= 0")
-        if v > end:
-            raise ConfigError(src, key, f"day {v:g} is after the end of the run "
-                                        f"(last measurement day {end:g})")
-    return tuple(float(v) for v in values)
+def _days(dose: Table, name: str, end: float) -> tuple[float, ...]:
+    """Dose days: a day or a strictly increasing list of days in ``[0, end]``."""
+    days = dose.numbers(name, None, 0.0, MAX_DAYS, unit="day", scalar=True, increasing=True)
+    late = [d for d in days if d > end]
+    if late:
+        raise dose.error(name, f"day {late[0]:g} is after the end of the run (last measurement "
+                               f"day {end:g})")
+    return days
 
 
-def _dose_lines(src: str, key: str, entry: Any, end: float) -> list[dict]:
+def _listed(dose: Table, name: str, allowed: tuple[str, ...], unknown: str) -> str:
+    """A required string from a short list; ``unknown.format(value)`` and the allowed list
+    make the message."""
+    value = dose.get(name, None, f"allowed: {', '.join(allowed)}")
+    if not isinstance(value, str):
+        raise dose.error(name, f"must be a string, got {show(value)}; allowed: "
+                               f"{', '.join(allowed)}")
+    if value not in allowed:
+        raise dose.error(name, f"{unknown.format(shorten(repr(value)))}; allowed: "
+                               f"{', '.join(allowed)}")
+    return value
+
+
+def _dose_lines(dose: Table, end: float) -> list[dict]:
     """Expand one ``[[arms.doses]]`` entry (possibly a preset) into validated dose lines."""
-    r = Reader(src, key, entry, _DOSE)
-    if "preset" in entry:
-        if "agent" in entry:
-            raise ConfigError(src, f"{key}.preset", "give either preset or agent, not both")
-        name = entry["preset"]
-        if name not in PRESETS:
-            raise ConfigError(src, f"{key}.preset", f"unknown preset {name!r}; "
-                              + did_you_mean(str(name), tuple(PRESETS)))
-        start = r.number("start_day", 0.0, 0.0, end)
+    if "preset" in dose:
+        if "agent" in dose:
+            raise dose.error("preset", "give either preset or agent, not both")
+        dose.refuse(("dose", "unit", "route", "days", "cargo"),
+                    "does not apply to a preset (its doses, units, routes and days are fixed; "
+                    "shift them with start_day, or give agent, dose, unit, route and days "
+                    "instead)")
+        name = dose.string("preset", None, tuple(PRESETS), what="preset")
+        start = dose.number("start_day", 0.0, 0.0, end, unit="day")
         lines = []
         for d in PRESETS[name]:
             days = tuple(start + day for day in d.days)
-            _days(src, f"{key}.start_day", list(days), end)
+            if days[-1] > end:
+                raise dose.error("start_day", f"puts the last dose of {name} on day "
+                                              f"{days[-1]:g}, after the end of the run (last "
+                                              f"measurement day {end:g})")
             lines.append({"agent": d.agent, "dose": d.dose, "unit": d.unit, "route": d.route,
-                          "days": days, "mechanisms": entry.get("mechanisms"),
-                          "cargo": None})
+                          "days": days})
         return lines
-    agent_name = entry.get("agent")
-    if agent_name not in AGENTS:
-        raise ConfigError(src, f"{key}.agent", f"unknown agent {agent_name!r}; "
-                          + did_you_mean(str(agent_name), tuple(AGENTS)))
+    dose.refuse(("start_day",), "applies to presets only; give the dose days in days")
+    agent_name = dose.string("agent", None, tuple(AGENTS), what="agent")
     agent = AGENTS[agent_name]
-    if "dose" not in entry:
-        raise ConfigError(src, f"{key}.dose", f"is required ({agent.unit})")
-    dose = entry["dose"]
-    if isinstance(dose, bool) or not isinstance(dose, int | float) or not math.isfinite(dose):
-        raise ConfigError(src, f"{key}.dose", f"must be a number, got {dose!r}")
-    if dose < 0:
-        raise ConfigError(src, f"{key}.dose", f"must be >= 0, got {dose:g}")
-    unit = entry.get("unit")
-    if unit not in agent.units:
-        what = "is required" if unit is None else f"{unit!r} is not a unit of {agent_name}"
-        raise ConfigError(src, f"{key}.unit", f"{what}; allowed: {', '.join(agent.units)}")
-    route = entry.get("route")
-    if route not in agent.routes:
-        what = "is required" if route is None else f"unknown route {route!r} for {agent_name}"
-        raise ConfigError(src, f"{key}.route", f"{what}; allowed: {', '.join(agent.routes)}")
-    if "days" not in entry:
-        raise ConfigError(src, f"{key}.days", "is required (a day or a list of days)")
-    return [{"agent": agent_name, "dose": float(dose), "unit": unit, "route": route,
-             "days": _days(src, f"{key}.days", entry["days"], end),
-             "mechanisms": entry.get("mechanisms"), "cargo": entry.get("cargo")}]
+    amount = dose.number("dose", None, 0.0, unit=agent.unit)
+    unit = _listed(dose, "unit", agent.units, f"{{}} is not a unit of {agent_name}")
+    route = _listed(dose, "route", tuple(agent.routes), f"unknown route {{}} for {agent_name}")
+    days = _days(dose, "days", end)
+    return [{"agent": agent_name, "dose": amount, "unit": unit, "route": route, "days": days}]
+
+
+#: SI conversions of dose units to kg (per kg of body mass for the "/kg" units).
+_KG = {"mg": 1e-6, "ug": 1e-9, "µg": 1e-9}
+
+
+def _check_mass(dose: Table, line: dict, values: Mapping[str, float], strain: str) -> None:
+    """A dose given as a mass must weigh less than the animal (a physical bound, no model
+    number). Cell counts are not bounded: their effect saturates."""
+    unit, amount = line["unit"], line["dose"]
+    body = STRAINS[strain]
+    if unit.endswith("/kg") and unit.removesuffix("/kg") in _KG:
+        kg = amount * _KG[unit.removesuffix("/kg")] * body
+    elif unit in _KG:
+        kg = amount * _KG[unit]
+    elif unit == "particles":
+        kg = amount / values["ev_particles_per_ug"] * _KG["ug"]
+    else:
+        return
+    if kg >= body:
+        raise dose.error("dose", f"{amount:g} {unit} weighs {kg:g} kg, not less than the "
+                                 f"{strain} rat ({body:g} kg); a dose must be a finite amount "
+                                 "lighter than the animal")
+
+
+def _chain_key(dose: Table, agent_name: str, mirnas: Mapping[str, MiRNA]) -> ChainKey:
+    """The chain a dose line joins: the agent with its mechanisms (injury) or cargo (EV)."""
+    agent = AGENTS[agent_name]
+    mechanisms: tuple[str, ...] = ()
+    cargo: tuple[tuple[str, float], ...] = ()
+    if agent.kind == "injury":
+        given = set(dose.strings("mechanisms", list(MECHANISM_CHANNELS),
+                                 tuple(MECHANISM_CHANNELS), what="mechanism"))
+        mechanisms = tuple(m for m in MECHANISM_CHANNELS if m in given)
+    elif "mechanisms" in dose:
+        raise dose.error("mechanisms", f"applies to injury agents only, not to {agent_name}")
+    if agent.kind == "ev":
+        given = dose.mapping("cargo", DEFAULT_CARGO, what="miRNA = copies per ug")
+        for name, copies in given.items():
+            key = f"{dose.key('cargo')}.{shorten(name)}"
+            if name not in mirnas:
+                raise ConfigError(dose.source, key, "unknown miRNA; "
+                                  + did_you_mean(name, tuple(mirnas))
+                                  + " (or define it under [mirnas])")
+            check_number(dose.source, key, copies, 0.0, unit="copies per ug")
+        cargo = tuple(sorted((n, float(c)) for n, c in given.items()))
+    elif "cargo" in dose:
+        raise dose.error("cargo", f"applies to EVs only, not to {agent_name}")
+    return ChainKey(agent_name, mechanisms, cargo)
 
 
 def build_protocol(lines: tuple[DoseRecord, ...], values: Mapping[str, float],
@@ -362,74 +426,83 @@ def _chain_key(src: str, key: str, line: dict, mirnas: Mapping[str, MiRNA]) -> C
     return ChainKey(line["agent"], mechanisms, cargo)
 
 
-def parse_experiment(document: Mapping[str, Any], source: str = "<experiment>") -> Experiment:
-    """Validate an experiment document."""
-    for key in document:
-        if key not in _TOP:
-            raise ConfigError(source, key, f"unknown table or key; {did_you_mean(key, _TOP)}")
-    exp = Reader(source, "experiment", document.get("experiment", {}), _EXPERIMENT)
-    strain = exp.string("strain", "sprague_dawley", tuple(STRAINS))
-    exp.string("model", "rat", ("rat",))
-    raw_days = exp.table.get("measure_days")
-    if not isinstance(raw_days, list) or not raw_days or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and 0 < v <= 36_500
-            for v in raw_days) or any(b <= a for a, b in zip(raw_days, raw_days[1:], strict=False)):
-        raise ConfigError(source, "experiment.measure_days",
-                          "must be a strictly increasing list of days in (0, 36500]")
-    measure = tuple(float(v) for v in raw_days)
+def _arm_label(i: int, entry: Any) -> str:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return shorten(name) if isinstance(name, str) and name else str(i)
+
+
+def _save_grid(exp: Table, measure: tuple[float, ...], n_arms: int) -> np.ndarray:
+    """The save times, refused before they are built if they would not fit the caps."""
     end = measure[-1]
-    step = exp.number("save_interval", 0.5, 0.0, end, lo_open=True)
-    save_t = np.unique(np.concatenate([np.arange(0.0, end, step), measure, [end]]))
-    initial = exp.string("initial_state", "limit_cycle", INITIAL_STATES)
-    burn_in = exp.number("burn_in", RunConfig.burn_in, 0.0, MAX_BURN_IN)
-    window = exp.number("measure_window", 0.0, 0.0, measure[0])
-    solver: SolverOptions = solver_options(source, document.get("solver", {}), end)
-    shared = parameters_table(source, RAT, document.get("parameters", {}),
+    step = exp.number("save_interval", 0.5, 0.0, end, lo_open=True, unit="day")
+    n = save_count(end, step) + len(measure)
+    if n > MAX_SAVES:
+        raise exp.error("save_interval", f"{step:g} days gives {count(n)} save times per arm over "
+                                         f"{end:g} days; at most {MAX_SAVES:,}")
+    width = len(RAT.states) + len(RAT.inputs) + len(RAT.observables)
+    size = n * n_arms * width * 8
+    if size > MAX_RESULT_BYTES:
+        raise exp.error("save_interval", f"{step:g} days gives {n:,.0f} save times x {n_arms} "
+                                         f"arms x {width} variables = {size / 2**30:.1f} GiB; "
+                                         f"at most {MAX_RESULT_BYTES / 2**30:g} GiB")
+    return np.unique(np.concatenate([np.arange(0.0, end, step), measure, [end]]))
+
+
+def parse_experiment(doc: Mapping[str, Any], source: str = "<experiment>") -> Experiment:
+    """Validate an experiment document (every check before anything is built or run)."""
+    top = document(source, doc, TOP_KEYS)
+    description = top.string("description", "")
+    exp = top.subtable("experiment", EXPERIMENT_KEYS)
+    strain = exp.string("strain", "sprague_dawley", tuple(STRAINS), what="strain")
+    exp.string("model", "rat", ("rat",), what="model")
+    measure = exp.numbers("measure_days", None, 0.0, MAX_DAYS, lo_open=True, unit="day",
+                          increasing=True)
+    end = measure[-1]
+    initial = exp.string("initial_state", "limit_cycle", INITIAL_STATES, what="initial state")
+    burn_in = exp.number("burn_in", RunConfig.burn_in, 0.0, MAX_BURN_IN, unit="day")
+    window = exp.number("measure_window", 0.0, 0.0, measure[0], unit="day")
+    solver: SolverOptions = solver_options(source, top.get("solver", {}), end)
+    shared = parameters_table(source, RAT, top.mapping("parameters"),
                               extra=INTERVENTION_PARAMETERS)
-    mirnas = _mirnas(source, document.get("mirnas", {}))
-    arms_raw = document.get("arms")
-    if not isinstance(arms_raw, list) or not arms_raw:
-        raise ConfigError(source, "arms", "must be a non-empty array of tables ([[arms]])")
-    sha256 = digest(document)
+    mirnas = _mirnas(top)
+    top.get("arms", None, "an array of tables [[arms]], each with a name")
+    arms_doc = top.tables("arms", ARM_KEYS, label=_arm_label, nonempty=True)
+    save_t = _save_grid(exp, measure, len(arms_doc))
+    sha256 = digest(doc)
     seen: dict[str, int] = {}
     arms = []
-    for i, arm_doc in enumerate(arms_raw):
-        Reader(source, f"arms[{i}]", arm_doc, _ARM)
-        name = arm_doc.get("name")
-        if not isinstance(name, str) or not name:
-            raise ConfigError(source, f"arms[{i}].name", "is required (a non-empty string)")
+    for i, arm in enumerate(arms_doc):
+        arm.prefix = f"arms[{i}]"
+        name = arm.get("name", None, "a non-empty string")
+        if not isinstance(name, str) or not name.strip():
+            raise arm.error("name", f"must be a non-empty string, got {show(name)}")
+        arm.prefix = f"arms[{shorten(name)}]"
         if name in seen:
-            raise ConfigError(source, f"arms[{name}].name",
-                              f"duplicate arm name (arms[{seen[name]}] and arms[{i}])")
+            raise arm.error("name", f"duplicate arm name (arms[{seen[name]}] and arms[{i}])")
         seen[name] = i
-        prefix = f"arms[{name}]"
-        overrides = {**shared, **parameters_table(source, RAT, arm_doc.get("parameters", {}),
-                                                  key=f"{prefix}.parameters",
+        overrides = {**shared, **parameters_table(source, RAT, arm.mapping("parameters"),
+                                                  key=arm.key("parameters"),
                                                   extra=INTERVENTION_PARAMETERS)}
         model_values = {k: v for k, v in overrides.items() if k in RAT.parameters.index}
         values = INTERVENTION_PARAMETERS.unpack(INTERVENTION_PARAMETERS.pack(
             {k: v for k, v in overrides.items() if k in INTERVENTION_PARAMETERS.index}))
-        doses_raw = arm_doc.get("doses", [])
-        if not isinstance(doses_raw, list):
-            raise ConfigError(source, f"{prefix}.doses", "must be an array of tables")
+        arm_description = arm.string("description", "")
         records = []
-        for j, entry in enumerate(doses_raw):
-            key = f"{prefix}.doses[{j}]"
-            for line in _dose_lines(source, key, entry, end):
+        for dose in arm.tables("doses", DOSE_KEYS):
+            for line in _dose_lines(dose, end):
+                _check_mass(dose, line, values, strain)
                 records.append(DoseRecord(line["agent"], line["dose"], line["unit"],
                                           line["route"], line["days"],
-                                          _chain_key(source, key, line, mirnas)))
+                                          _chain_key(dose, line["agent"], mirnas)))
         protocol = build_protocol(tuple(records), values, mirnas, STRAINS[strain])
         cfg = RunConfig(source=source, model=RAT, days=end, save_t=save_t,
                         initial_state=initial, burn_in=burn_in, solver=solver,
-                        parameters=model_values,
-                        protocol=protocol, description=str(arm_doc.get("description", "")),
-                        sha256=sha256)
+                        parameters=model_values, protocol=protocol,
+                        description=arm_description, sha256=sha256)
         arms.append(Arm(name, cfg, values, tuple(records)))
-    description = document.get("description", "")
-    if not isinstance(description, str):
-        raise ConfigError(source, "description", "must be a string")
-    return Experiment(source, description, strain, measure, tuple(arms), sha256, window, mirnas)
+    compare = top.mapping("compare", what="comparison settings (docs/compare.md)")
+    return Experiment(source, description, strain, measure, tuple(arms), sha256, window, mirnas,
+                      compare)
 
 
 def load_experiment(path: str | Path) -> Experiment:

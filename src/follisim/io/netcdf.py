@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import xarray as xr
+
+from follisim.io.outputs import staged
 
 
 def write_atomic(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` as NetCDF-4 (h5netcdf) to ``path``; a reader never sees a partial file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with staged([path]) as (tmp,):
+        write_netcdf(ds, tmp)
     return path
+
+
+def write_netcdf(ds: xr.Dataset, path: str | Path) -> None:
+    """Write ``ds`` as NetCDF-4 (h5netcdf) directly to ``path`` (see :func:`write_atomic`)."""
+    ds.to_netcdf(path, engine="h5netcdf", invalid_netcdf=False)
