@@ -3,6 +3,8 @@
     follisim run CONFIG.toml -o OUT.nc [--plot OUT.png]
     follisim validate CONFIG.toml
     follisim export-sbml CONFIG.toml -o MODEL.xml [--arm NAME]
+    follisim compare EXPERIMENT.toml [--data FILE.csv ...] -o REPORT_DIR [--animals N] [--seed S]
+    follisim datasets list | show NAME
 
 Every command validates its input completely and checks every output path before any work
 starts, then runs, then writes all its outputs atomically (``docs/inputs.md``).
@@ -57,6 +59,22 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("config", type=Path, help="TOML configuration or experiment")
     exp.add_argument("-o", "--output", required=True, help="SBML file to write")
     exp.add_argument("--arm", help="experiment arm to export (default: the first)")
+    comp = sub.add_parser("compare", help="score a virtual cohort of an experiment against "
+                                          "reported outcomes (docs/compare.md)", **common)
+    comp.add_argument("experiment", type=Path, help="experiment TOML file")
+    comp.add_argument("--data", type=Path, action="append",
+                      help="outcome CSV (repeat for several); default: the shipped files that "
+                           "fit the experiment's agents")
+    comp.add_argument("-o", "--output", required=True,
+                      help="report folder: report.csv, report.png, cohort.nc")
+    comp.add_argument("--animals", type=int, help="virtual animals per arm (default 200)")
+    comp.add_argument("--seed", type=int, help="random seed (default 0)")
+    data = sub.add_parser("datasets", help="list or show the shipped reported-outcome files",
+                          **common)
+    data_sub = data.add_subparsers(dest="datasets_command", required=True)
+    data_sub.add_parser("list", help="every shipped file with its rows and schema")
+    show = data_sub.add_parser("show", help="a file's provenance and rows")
+    show.add_argument("name", help="file name (with or without .csv)")
     return parser
 
 
@@ -221,7 +239,77 @@ def _export_sbml(args) -> int:
     return EXIT_FAILED if problems else code
 
 
-COMMANDS = {"run": _run, "validate": _validate, "export-sbml": _export_sbml}
+def _compare(args) -> int:
+    from follisim.compare import compare, settings, shipped_data_for
+    from follisim.datasets.schema import check_outcomes
+    from follisim.io.experiment import Experiment
+    from follisim.io.outputs import check_outputs
+    from follisim.io.validate import ConfigError
+
+    spec = _read(args.experiment)
+    if not isinstance(spec, Experiment):
+        raise ConfigError(spec.source, "", "is a run configuration; compare needs an experiment "
+                                           "with arms (docs/compare.md)")
+    setup = settings(spec, args.animals, args.seed)
+    paths = list(args.data) if args.data else list(shipped_data_for(spec, setup))
+    tables = [check_outcomes(p) for p in paths]
+    if not tables:
+        raise ConfigError(spec.source, "--data", "no shipped outcome file fits this experiment's "
+                                                 "agents; give one or more --data files")
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(str(folder), "-o", "is a file; give a folder for the report")
+    names = ("report.csv", "report.png", "cohort.nc")
+    outputs = check_outputs({f"-o ({n})": folder / n for n in names},
+                            inputs=[args.experiment, *paths])
+    result = compare(spec, tables, animals=setup.animals, seed=setup.seed)
+    from follisim.compare.report import forest_plot
+    from follisim.io.netcdf import write_netcdf
+
+    title = f"{Path(spec.source).parent.name}: {setup.animals} animals per arm, seed {setup.seed}"
+    writers = [lambda tmp: Path(tmp).write_text(result.csv()),
+               lambda tmp: forest_plot(result.rows, tmp, title=title),
+               lambda tmp: write_netcdf(result.cohort.to_dataset(), tmp)]
+    code = _write(writers, list(outputs.values()))
+    if code == EXIT_OK:
+        print(f"{spec.source}: {setup.animals} virtual animals per arm (seed {setup.seed}) "
+              f"against {', '.join(t.source for t in tables)}")
+        print(result.summary())
+        print("-> " + ", ".join(map(str, outputs.values())))
+    return code
+
+
+def _datasets(args) -> int:
+    from follisim import datasets
+    from follisim.io.validate import ConfigError, did_you_mean
+
+    names = datasets.names()
+    if args.datasets_command == "list":
+        for name in names:
+            lines = datasets.provenance(name)
+            about = next(iter(lines), "")
+            what = about.split("|")[3].strip() if about.count("|") >= 4 else \
+                " ".join(line for line in lines[1:3] if not line.startswith("#"))
+            print(f"{name:<26} {len(datasets.rows(name)):>4} rows  {datasets.schema_of(name):<16}"
+                  f" {what[:100]}")
+        return EXIT_OK
+    name = args.name.removesuffix(".csv")
+    if name not in names:
+        raise ConfigError(args.name, "", f"is not a shipped dataset; {did_you_mean(name, names)}")
+    print(f"{name}.csv ({datasets.schema_of(name)}, {len(datasets.rows(name))} rows)")
+    print("\n".join(datasets.provenance(name)))
+    rows = datasets.rows(name)
+    keys = [k for k in ("study_id", "meta_id", "protocol_id", "source", "group", "arm",
+                        "endpoint", "effect_kind", "mean", "estimate", "ci_low", "ci_high",
+                        "spread", "spread_kind", "n", "unit") if k in rows[0]]
+    print("\n" + " | ".join(keys))
+    for r in rows:
+        print(" | ".join(str(r[k])[:40] for k in keys))
+    return EXIT_OK
+
+
+COMMANDS = {"run": _run, "validate": _validate, "export-sbml": _export_sbml,
+            "compare": _compare, "datasets": _datasets}
 
 
 def main(argv: list[str] | None = None) -> int:

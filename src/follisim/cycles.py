@@ -162,3 +162,54 @@ def cycle_mean(t: np.ndarray, x: np.ndarray, onsets: np.ndarray) -> float:
     a, b = onsets[0], onsets[-1]
     grid = np.linspace(a, b, 20001)
     return float(np.trapezoid(np.interp(grid, t, x), grid) / (b - a))
+
+
+# --- daily vaginal smears ------------------------------------------------------------------------
+#: Time of day of a smear reading [day after the run's day 0]. Day 0 is a surge onset
+#: (proestrus afternoon), so a reading 0.75 day later is the next morning: estrus.
+SMEAR_TIME = 0.75
+
+
+def smear_days(days: float) -> np.ndarray:
+    """Reading times [day]: one a day at ``SMEAR_TIME``, within ``[0, days]``."""
+    return np.arange(SMEAR_TIME, days + 1e-9, 1.0)
+
+
+def smear_estrus(ovulated: np.ndarray, criteria: CycleCriteria = DEFAULT) -> np.ndarray:
+    """Daily readings as estrus (True) or not, from the cumulative ovulations at the readings.
+
+    A reading is estrus when at least ``criteria.min_ova`` follicles ovulated since the previous
+    reading (cornified cells the morning after the LH surge); the first reading has no previous
+    one and reads as not estrus. Shape ``(..., n_readings)``.
+    """
+    c = np.asarray(ovulated, float)
+    out = np.zeros(c.shape, bool)
+    out[..., 1:] = np.diff(c, axis=-1) >= criteria.min_ova
+    return out
+
+
+def smear_summary(times: np.ndarray, estrus: np.ndarray, end: float, window: float
+                  ) -> tuple[bool, float, int, float]:
+    """Cyclicity read from daily smears in the ``window`` days up to ``end``.
+
+    A cycle runs from the first day of one run of estrus readings to the first day of the next;
+    cycles are whole days. Returns (regular, mean cycle length [day] or NaN when no cycle is
+    complete in the window, number of complete cycles, days from the last estrus reading to
+    ``end``, counted from the first reading when there was none). *Regular*: at least two
+    complete cycles, every one of 4-5 days, and the last estrus at most 5 days before ``end``
+    (Lu 1998; Tang 2018's 14-day screening, ``datasets/rat_cycle.csv``).
+    """
+    inside = (times > end - window) & (times <= end)
+    t = times[inside]
+    e = estrus[inside]
+    onsets = t[1:][e[1:] & ~e[:-1]] if t.size > 1 else np.empty(0)
+    if e.size and e[0]:
+        onsets = np.concatenate([t[:1], onsets])
+    lengths = np.round(np.diff(onsets))
+    seen = times[(times <= end) & estrus]
+    since = end - (seen[-1] if seen.size else times[0])
+    if lengths.size == 0:
+        return False, np.nan, 0, float(since)
+    regular = (lengths.size >= 2 and bool(np.all((lengths >= 4) & (lengths <= 5)))
+               and since <= 5.0)
+    return regular, float(lengths.mean()), int(lengths.size), float(since)

@@ -29,3 +29,32 @@ def arm_mean(study_id: str, group: str, endpoint: str) -> float:
 
 
 TANG2018 = "Tang2018_CTX_rat_LIPUS"
+
+
+def names() -> tuple[str, ...]:
+    """The shipped CSV files, without the ``.csv`` suffix."""
+    return tuple(sorted(p.name[:-4] for p in DATA.iterdir() if p.name.endswith(".csv")))
+
+
+def provenance(name: str) -> list[str]:
+    """Lines of ``PROVENANCE.md`` about ``<name>.csv``: its table row and its own section."""
+    text = (DATA / "PROVENANCE.md").read_text(encoding="utf-8").splitlines()
+    out = [line for line in text if line.startswith(f"| `{name}.csv`")]
+    keep = False
+    for line in text:
+        if line.startswith("## "):
+            keep = f"{name}.csv" in line
+        if keep:
+            out.append(line)
+    return out
+
+
+def schema_of(name: str) -> str:
+    """``arm outcomes``, ``pooled effects`` or ``reference table`` (not comparable as such)."""
+    from follisim.datasets.schema import check_outcomes
+    from follisim.io.validate import ConfigError
+
+    try:
+        return check_outcomes(DATA / f"{name}.csv").schema
+    except ConfigError:
+        return "reference table"

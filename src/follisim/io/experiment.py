@@ -392,40 +392,6 @@ def modified_doses(doses: tuple[DoseRecord, ...], changes: Mapping[Modifier, flo
     return tuple(out)
 
 
-def _chain_key(src: str, key: str, line: dict, mirnas: Mapping[str, MiRNA]) -> ChainKey:
-    agent = AGENTS[line["agent"]]
-    mechanisms: tuple[str, ...] = ()
-    cargo: tuple[tuple[str, float], ...] = ()
-    if agent.kind == "injury":
-        given = line["mechanisms"]
-        mechanisms = tuple(MECHANISM_CHANNELS) if given is None else given
-        if not isinstance(mechanisms, list | tuple) or not all(
-                m in MECHANISM_CHANNELS for m in mechanisms):
-            bad = [m for m in (mechanisms if isinstance(mechanisms, list) else [mechanisms])
-                   if m not in MECHANISM_CHANNELS]
-            raise ConfigError(src, f"{key}.mechanisms", f"unknown mechanism {bad[:1]}; "
-                              f"allowed: {', '.join(MECHANISM_CHANNELS)}")
-        mechanisms = tuple(m for m in MECHANISM_CHANNELS if m in mechanisms)
-    elif line["mechanisms"] is not None:
-        raise ConfigError(src, f"{key}.mechanisms", "applies to injury agents only")
-    if agent.kind == "ev":
-        given = DEFAULT_CARGO if line["cargo"] is None else line["cargo"]
-        if not isinstance(given, dict):
-            raise ConfigError(src, f"{key}.cargo", "must be a table miRNA = copies per ug")
-        for name, copies in given.items():
-            if name not in mirnas:
-                raise ConfigError(src, f"{key}.cargo.{name}", "unknown miRNA; "
-                                  + did_you_mean(name, tuple(mirnas))
-                                  + " (or define it under [mirnas])")
-            if isinstance(copies, bool) or not isinstance(copies, int | float) or copies < 0:
-                raise ConfigError(src, f"{key}.cargo.{name}",
-                                  f"must be a number of copies per ug >= 0, got {copies!r}")
-        cargo = tuple(sorted((n, float(c)) for n, c in given.items()))
-    elif line["cargo"] is not None:
-        raise ConfigError(src, f"{key}.cargo", "applies to EVs only")
-    return ChainKey(line["agent"], mechanisms, cargo)
-
-
 def _arm_label(i: int, entry: Any) -> str:
     name = entry.get("name") if isinstance(entry, dict) else None
     return shorten(name) if isinstance(name, str) and name else str(i)
