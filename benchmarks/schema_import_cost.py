@@ -50,7 +50,7 @@ class Run:
     model: str = "rat"
 cattrs.Converter(forbid_extra_keys=True).structure({"days": 120, "save_interval": 0.1}, Run)
 """,
-    "follisim.io.validate": """
+    "import follisim, validate a table": """
 from follisim.io.validate import Table
 t = Table("x", "run", {"days": 120, "save_interval": 0.1, "model": "rat"},
           ("days", "save_interval", "model"))

@@ -310,7 +310,7 @@ def text_mutations(draw, data: bytes) -> tuple[bytes, Mutation]:
 
 def csv_dumps(rows: list[list[str]]) -> bytes:
     buf = io.StringIO(newline="")
-    csv.writer(buf, lineterminator="\n").writerows(rows)
+    csv.writer(buf).writerows(rows)             # CRLF rows: CR and LF in cells get quoted
     return buf.getvalue().encode()
 
 
@@ -347,7 +347,8 @@ def csv_mutations(draw, data: bytes) -> tuple[bytes, Mutation]:
         return csv_dumps([header, *body]), Mutation(f"renamed {column}", True,
                                                     (f"column {column}",))
     if kind == "effect_kind" and "effect_kind" in header:
-        value = draw(st.text(st.characters(blacklist_characters="\0"), max_size=6)
+        value = draw(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
+                             max_size=6)
                      .filter(lambda v: v.strip() not in ("SMD", "MD", "RR")))
         body[r][header.index("effect_kind")] = value
         return csv_dumps([header, *body]), Mutation(f"{row_tag}effect_kind", True,

@@ -404,7 +404,7 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     except RecursionError:
         raise ConfigError(source, "", f"is not valid here: arrays or tables nested deeper than "
                                       f"{MAX_DEPTH} levels") from None
-    except ValueError as err:       # e.g. an integer with more than 4300 digits
+    except (ValueError, OverflowError) as err:     # e.g. an integer of over 4300 digits
         raise ConfigError(source, "", f"is not valid here: {_reason(err)}") from None
     except MemoryError:
         raise ConfigError(source, "", "is too large to parse") from None
