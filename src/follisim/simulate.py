@@ -12,21 +12,55 @@ import xarray as xr
 from follisim.core import batch
 from follisim.cycles import add_cyclicity
 from follisim.io.config import ConfigError, RunConfig, as_config
+from follisim.protocols import CompiledBatch
 from follisim.solution import SimulationError, Status, build_dataset
 
 INIT_MODES = {"limit_cycle": batch.INIT_LIMIT_CYCLE, "steady_state": batch.INIT_QUASI_STEADY,
               "defaults": batch.INIT_GIVEN}
 
 
-def _kernel_args(cfg: RunConfig, p: np.ndarray) -> tuple:
-    """Positional arguments of ``batch.solve_one``/``solve_batch`` before the outputs."""
+def _kernel_args(cfg: RunConfig, p: np.ndarray, protocol: tuple | None = None,
+                 save_t: np.ndarray | None = None) -> tuple:
+    """Positional arguments of ``batch.solve_one``/``solve_batch`` before the outputs.
+
+    ``protocol``: the eight protocol arrays (``Compiled`` or ``CompiledBatch`` order); by
+    default the config's own protocol, compiled. ``save_t``: by default the config's.
+    """
     model = cfg.model
-    c = cfg.protocol.compile(model, 0.0, cfg.days)
+    if protocol is None:
+        c = cfg.protocol.compile(model, 0.0, cfg.days)
+        protocol = (c.u0, c.pk_rates, c.pk_state0, c.pk_map, c.ev_t, c.ev_kind, c.ev_target,
+                    c.ev_value)
+    save_t = cfg.save_t if save_t is None else save_t
     return (model.model_id, model.y0_guess(), p, INIT_MODES[cfg.initial_state],
             model.frozen_mask(), model.init_parameter_index(), model.phase_array(cfg.burn_in),
-            c.u0, c.pk_rates, c.pk_state0,
-            c.pk_map, c.ev_t, c.ev_kind, c.ev_target, c.ev_value, 0.0, cfg.days,
-            np.ascontiguousarray(cfg.save_t), cfg.solver.array())
+            *protocol, 0.0, cfg.days, np.ascontiguousarray(save_t, dtype=np.float64),
+            cfg.solver.array())
+
+
+def solve_protocols(cfg: RunConfig, P: np.ndarray, protocols: CompiledBatch,
+                    save_t: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Integrate sample ``s`` with parameters ``P[s]`` and protocol row ``s``, in parallel.
+
+    ``cfg`` supplies the model, initial-state recipe, run length, solver options and (unless
+    ``save_t`` is given) the save times; its own protocol is not used. Save times do not
+    change the steps taken, only where the continuous extension is read.
+
+    Returns ``out_y[S, T, n_states]``, ``out_u[S, T, n_inputs]``, ``out_obs[S, T, n_obs]``,
+    ``codes[S]`` (``Status`` values, never raised) and ``stats[S, 3]``.
+    """
+    P = np.ascontiguousarray(P, dtype=np.float64)
+    if P.ndim != 2 or P.shape[0] != len(protocols):
+        raise ValueError(f"P has shape {P.shape}; need one row per protocol ({len(protocols)})")
+    save_t = cfg.save_t if save_t is None else np.asarray(save_t, dtype=np.float64)
+    m = cfg.model
+    S, T = P.shape[0], save_t.size
+    outs = (np.full((S, T, len(m.states)), np.nan), np.full((S, T, len(m.inputs)), np.nan),
+            np.full((S, T, len(m.observables)), np.nan),
+            np.full(S, Status.NOT_RUN, np.int64), np.zeros((S, 3), np.int64))
+    arrays = tuple(np.ascontiguousarray(a) for a in protocols.arrays())
+    batch.solve_batch_protocols(*_kernel_args(cfg, P, arrays, save_t), *outs)
+    return outs
 
 
 def _attrs(cfg: RunConfig) -> dict:

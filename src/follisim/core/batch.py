@@ -1,8 +1,10 @@
 """One trajectory and a batch of trajectories, each from an optional quasi-steady start.
 
 ``solve_one`` is the single code path: ``simulate`` calls it once, ``solve_batch`` calls it for
-every row of a parameter table under ``prange``. Samples share nothing but read-only inputs, so
-results do not depend on the thread count or on how samples are grouped.
+every row of a parameter table under ``prange``, and ``solve_batch_protocols`` for every row of a
+parameter table *and* of per-sample protocol arrays (dose amounts, days, PK rates and maps that
+differ between samples). Samples share nothing but read-only inputs, so results do not depend
+on the thread count or on how samples are grouped.
 """
 
 import numpy as np
@@ -118,3 +120,34 @@ def solve_batch(model_id, y0, P, init_mode, frozen, init_p_index, phase, u0, pk_
         codes[s] = solve_one(model_id, y0, P[s], init_mode, frozen, init_p_index, phase, u0,
                              pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_target, ev_value,
                              t0, t1, save_t, options, out_y[s], out_u[s], out_obs[s], stats[s])
+
+
+@kernel(parallel=True)
+def solve_batch_protocols(model_id, y0, P, init_mode, frozen, init_p_index, phase, U0, PK_rates,
+                          PK_state0, PK_map, EV_t, EV_kind, EV_target, EV_value, t0, t1, save_t,
+                          options, out_y, out_u, out_obs, codes, stats):
+    """Run ``solve_one`` for every sample ``s`` with its own parameters and protocol.
+
+    Row ``s`` of every per-sample array is what ``solve_one`` receives for that sample, so a
+    sample integrates exactly as a single run with the same arrays. Rows are padded to equal
+    shapes with inert entries (``follisim.protocols.stack``: events at ``+inf``, chains with
+    zero rates and amounts, maps reading a padding chain).
+
+    Shapes (S samples, C chains, M maps, E events, T save times)::
+
+        P          float64[S, n_params]      U0         float64[S, n_inputs]
+        PK_rates   float64[S, C, 3]          PK_state0  float64[S, C, 2]
+        PK_map     float64[S, M, 7]          EV_t       float64[S, E]  (sorted per row)
+        EV_kind    int64[S, E]               EV_target  int64[S, E]
+        EV_value   float64[S, E]
+        out_y      float64[S, T, n_states]   out_u      float64[S, T, n_inputs]
+        out_obs    float64[S, T, n_obs]      codes      int64[S]    stats  int64[S, 3]
+
+    ``y0``, ``init_mode``, ``frozen``, ``init_p_index``, ``phase``, ``t0``, ``t1``, ``save_t``
+    and ``options`` are shared (``solve_one``).
+    """
+    for s in prange(P.shape[0]):
+        codes[s] = solve_one(model_id, y0, P[s], init_mode, frozen, init_p_index, phase, U0[s],
+                             PK_rates[s], PK_state0[s], PK_map[s], EV_t[s], EV_kind[s],
+                             EV_target[s], EV_value[s], t0, t1, save_t, options, out_y[s],
+                             out_u[s], out_obs[s], stats[s])

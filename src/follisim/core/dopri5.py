@@ -169,7 +169,8 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
     pk_rates : float64[n_chains, 3]      PK chain rates [1/day] (``pk.py`` layout)
     pk_state : float64[n_chains, 2]      PK amounts at ``t0``; overwritten
     pk_map : float64[n_maps, 7]          PK amount -> input mapping (``pk.py`` layout)
-    ev_t : float64[n_events]             event times [day], sorted, within [t0, t1]
+    ev_t : float64[n_events]             event times [day], sorted, >= t0; events after t1
+                                         (e.g. +inf padding) are never applied
     ev_kind, ev_target : int64[n_events] event kind and target index
     ev_value : float64[n_events]         event value (input level or amount added)
     t0, t1 : float                       start and end [day]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +70,18 @@ _DOSE = {"agent": "string", "dose": "number", "unit": "string", "route": "string
 
 @dataclass(frozen=True)
 class DoseRecord:
-    """One dosing line as given (for plots and provenance)."""
+    """One validated dosing line: as given (for plots and provenance) plus its PK chain key.
+
+    ``dose`` is in ``unit``; ``days`` [day]; ``chain`` says which closed-form chain the doses
+    enter (``follisim.interventions.agents.ChainKey``: agent, injury mechanisms, EV cargo).
+    """
 
     agent: str
     dose: float
     unit: str
     route: str
     days: tuple[float, ...]
+    chain: ChainKey | None = None
 
 
 @dataclass(frozen=True)
@@ -96,10 +101,23 @@ class Experiment:
     arms: tuple[Arm, ...]
     sha256: str = ""
     measure_window: float = 0.0
+    mirnas: Mapping[str, MiRNA] = field(default_factory=lambda: dict(MIRNAS))
 
     @property
     def days(self) -> float:
         return self.measure_days[-1]
+
+    @property
+    def body_weight(self) -> float:
+        """Body weight of the strain [kg] (converts per-animal doses to mg/kg)."""
+        return STRAINS[self.strain]
+
+    def arm(self, name: str) -> Arm:
+        """The arm called ``name`` (``KeyError`` naming the arms otherwise)."""
+        for a in self.arms:
+            if a.name == name:
+                return a
+        raise KeyError(f"no arm {name!r}; arms: {', '.join(a.name for a in self.arms)}")
 
 
 def is_experiment(document: Mapping[str, Any]) -> bool:
@@ -189,6 +207,127 @@ def _dose_lines(src: str, key: str, entry: Any, end: float) -> list[dict]:
              "mechanisms": entry.get("mechanisms"), "cargo": entry.get("cargo")}]
 
 
+def build_protocol(lines: tuple[DoseRecord, ...], values: Mapping[str, float],
+                   mirnas: Mapping[str, MiRNA], body_weight: float) -> Protocol:
+    """The PK chains and dose events of validated dosing ``lines``.
+
+    ``values`` are the intervention parameters (``follisim.interventions.PARAMETERS`` names,
+    all of them); doses of one chain key share one chain, in order of first appearance.
+    """
+    chains: dict[ChainKey, object] = {}
+    events = []
+    for line in lines:
+        ck = line.chain
+        if ck not in chains:
+            chains[ck] = build_chain(ck, values, mirnas)
+        amount = to_canonical(AGENTS[line.agent], line.dose, line.unit, values, body_weight)
+        events += dose_events(ck, amount, line.route, line.days)
+    return Protocol(chains=tuple(chains.values()), doses=tuple(events))
+
+
+#: Dose modifiers, named ``<agent>.<kind>`` (or ``ev.cargo.<miRNA>``): what a sweep or a
+#: virtual cohort may change per sample in an arm's dosing, keeping its structure.
+MODIFIER_KINDS = {
+    "dose": "dose per administration, in the unit of the arm's dosing lines",
+    "dose_scale": "factor on every dose of the agent [1]",
+    "day": "day of the agent's first dose; its whole schedule moves with it [day]",
+    "cargo": "EV cargo of one miRNA [copies per ug EV protein]",
+}
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A per-sample change to an arm's dosing of ``agent`` (``MODIFIER_KINDS``)."""
+
+    agent: str
+    kind: str
+    mirna: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.agent}.cargo.{self.mirna}" if self.kind == "cargo" else \
+            f"{self.agent}.{self.kind}"
+
+
+def parse_modifier(name: str, mirnas: Mapping[str, MiRNA]) -> Modifier:
+    """The ``Modifier`` called ``name``; ``ValueError`` saying what is allowed otherwise."""
+    agent, _, rest = name.partition(".")
+    if agent not in AGENTS:
+        raise ValueError(f"unknown agent {agent!r} in {name!r}; "
+                         + did_you_mean(agent, tuple(AGENTS)))
+    kind, _, mirna = rest.partition(".")
+    if kind not in MODIFIER_KINDS or (kind == "cargo") != bool(mirna):
+        raise ValueError(f"{name!r} is not a dose modifier; allowed: {agent}.dose, "
+                         f"{agent}.dose_scale, {agent}.day" +
+                         (", ev.cargo.<miRNA>" if AGENTS[agent].kind == "ev" else ""))
+    if kind == "cargo":
+        if AGENTS[agent].kind != "ev":
+            raise ValueError(f"{name!r}: cargo applies to EVs only")
+        if mirna not in mirnas:
+            raise ValueError(f"{name!r}: unknown miRNA; " + did_you_mean(mirna, tuple(mirnas)))
+    return Modifier(agent, kind, mirna)
+
+
+def modifier_problem(arm: Arm, mod: Modifier, values: np.ndarray, end: float) -> str | None:
+    """Why the column ``values`` of ``mod`` cannot be applied to ``arm`` (``None``: it can).
+
+    A modifier of an agent that ``arm`` does not dose does not apply and is no problem.
+    """
+    lines = [d for d in arm.doses if d.agent == mod.agent]
+    values = np.asarray(values, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        return f"row {bad[0]}: {values[bad[0]]!r} is not a finite number"
+    if not lines:
+        return None
+    if mod.kind in ("dose", "dose_scale", "cargo"):
+        bad = np.flatnonzero(values < 0)
+        if bad.size:
+            return f"row {bad[0]}: {values[bad[0]]:g} must be >= 0"
+    if mod.kind == "dose" and len({(d.dose, d.unit) for d in lines}) > 1:
+        return (f"arm {arm.name!r} doses {mod.agent} at several doses or units; sweep "
+                f"{mod.agent}.dose_scale instead")
+    if mod.kind == "day":
+        first = min(min(d.days) for d in lines)
+        hi = end - (max(max(d.days) for d in lines) - first)
+        bad = np.flatnonzero((values < 0.0) | (values > hi))
+        if bad.size:
+            return (f"row {bad[0]}: first dose on day {values[bad[0]]:g} moves arm "
+                    f"{arm.name!r}'s {mod.agent} schedule outside the run; allowed: "
+                    f"0 to {hi:g}")
+    return None
+
+
+_ORDER = {"dose": 0, "dose_scale": 1, "day": 2, "cargo": 3}
+
+
+def modified_doses(doses: tuple[DoseRecord, ...], changes: Mapping[Modifier, float]
+                   ) -> tuple[DoseRecord, ...]:
+    """``doses`` with ``changes`` applied: ``dose`` sets, then ``dose_scale`` multiplies the
+    agent's doses; ``day`` moves the agent's schedule so its first dose falls on the value
+    (each day ``d`` becomes ``value + (d - first)``); ``cargo`` sets one miRNA's copies."""
+    out = list(doses)
+    for mod in sorted(changes, key=lambda m: (_ORDER[m.kind], m.agent, m.mirna)):
+        value = float(changes[mod])
+        idx = [i for i, d in enumerate(out) if d.agent == mod.agent]
+        if not idx:
+            continue
+        first = min(min(out[i].days) for i in idx)
+        for i in idx:
+            d = out[i]
+            if mod.kind == "dose":
+                out[i] = replace(d, dose=value)
+            elif mod.kind == "dose_scale":
+                out[i] = replace(d, dose=d.dose * value)
+            elif mod.kind == "day":
+                out[i] = replace(d, days=tuple(value + (day - first) for day in d.days))
+            else:
+                cargo = dict(d.chain.cargo)
+                cargo[mod.mirna] = value
+                out[i] = replace(d, chain=replace(d.chain, cargo=tuple(sorted(cargo.items()))))
+    return tuple(out)
+
+
 def _chain_key(src: str, key: str, line: dict, mirnas: Mapping[str, MiRNA]) -> ChainKey:
     agent = AGENTS[line["agent"]]
     mechanisms: tuple[str, ...] = ()
@@ -273,21 +412,14 @@ def parse_experiment(document: Mapping[str, Any], source: str = "<experiment>") 
         doses_raw = arm_doc.get("doses", [])
         if not isinstance(doses_raw, list):
             raise ConfigError(source, f"{prefix}.doses", "must be an array of tables")
-        chains: dict[ChainKey, object] = {}
-        events = []
         records = []
         for j, entry in enumerate(doses_raw):
             key = f"{prefix}.doses[{j}]"
             for line in _dose_lines(source, key, entry, end):
-                ck = _chain_key(source, key, line, mirnas)
-                if ck not in chains:
-                    chains[ck] = build_chain(ck, values, mirnas)
-                amount = to_canonical(AGENTS[line["agent"]], line["dose"], line["unit"], values,
-                                      STRAINS[strain])
-                events += dose_events(ck, amount, line["route"], line["days"])
                 records.append(DoseRecord(line["agent"], line["dose"], line["unit"],
-                                          line["route"], line["days"]))
-        protocol = Protocol(chains=tuple(chains.values()), doses=tuple(events))
+                                          line["route"], line["days"],
+                                          _chain_key(source, key, line, mirnas)))
+        protocol = build_protocol(tuple(records), values, mirnas, STRAINS[strain])
         cfg = RunConfig(source=source, model=RAT, days=end, save_t=save_t,
                         initial_state=initial, burn_in=burn_in, solver=solver,
                         parameters=model_values,
@@ -297,7 +429,7 @@ def parse_experiment(document: Mapping[str, Any], source: str = "<experiment>") 
     description = document.get("description", "")
     if not isinstance(description, str):
         raise ConfigError(source, "description", "must be a string")
-    return Experiment(source, description, strain, measure, tuple(arms), sha256, window)
+    return Experiment(source, description, strain, measure, tuple(arms), sha256, window, mirnas)
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -306,4 +438,5 @@ def load_experiment(path: str | Path) -> Experiment:
 
 def doses_json(arm: Arm) -> str:
     """The arm's dosing lines as JSON (stored in Dataset attributes)."""
-    return json.dumps([r.__dict__ for r in arm.doses])
+    return json.dumps([{"agent": r.agent, "dose": r.dose, "unit": r.unit, "route": r.route,
+                        "days": list(r.days)} for r in arm.doses])

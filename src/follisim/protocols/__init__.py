@@ -3,11 +3,14 @@
 from follisim.protocols.schedule import (
     Bolus,
     Compiled,
+    CompiledBatch,
     InputStep,
     PkChain,
     PkDose,
     PkEffect,
     Protocol,
+    stack,
 )
 
-__all__ = ["Bolus", "Compiled", "InputStep", "PkChain", "PkDose", "PkEffect", "Protocol"]
+__all__ = ["Bolus", "Compiled", "CompiledBatch", "InputStep", "PkChain", "PkDose", "PkEffect",
+           "Protocol", "stack"]

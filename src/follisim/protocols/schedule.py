@@ -92,6 +92,76 @@ class Compiled:
     ev_value: np.ndarray
 
 
+@dataclass(frozen=True)
+class CompiledBatch:
+    """Per-sample protocol arrays for ``follisim.core.batch.solve_batch_protocols``.
+
+    Sample ``s`` has its own ``Compiled`` protocol, stored as row ``s`` of each array; rows are
+    padded to equal shapes with entries that change nothing (see ``stack``).
+
+    Shapes: ``u0[S, n_inputs]``, ``pk_rates[S, C, 3]``, ``pk_state0[S, C, 2]``,
+    ``pk_map[S, M, 7]``, ``ev_t[S, E]``, ``ev_kind[S, E]``, ``ev_target[S, E]``,
+    ``ev_value[S, E]`` (layouts of ``follisim.core.pk`` and ``dopri5.integrate``).
+    """
+
+    u0: np.ndarray
+    pk_rates: np.ndarray
+    pk_state0: np.ndarray
+    pk_map: np.ndarray
+    ev_t: np.ndarray
+    ev_kind: np.ndarray
+    ev_target: np.ndarray
+    ev_value: np.ndarray
+
+    def __len__(self) -> int:
+        return self.u0.shape[0]
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays in kernel argument order (``u0`` ... ``ev_value``)."""
+        return (self.u0, self.pk_rates, self.pk_state0, self.pk_map, self.ev_t, self.ev_kind,
+                self.ev_target, self.ev_value)
+
+
+def stack(protocols: list[Compiled] | tuple[Compiled, ...]) -> CompiledBatch:
+    """Stack compiled protocols into one ``CompiledBatch``, padding to equal shapes.
+
+    Padding is inert, so a padded row integrates bit for bit like the protocol alone:
+
+    * events: time ``+inf`` (``dopri5.integrate`` never reaches an event after ``t1``);
+    * PK chains: rates and amounts 0 (the amounts stay exactly 0);
+    * PK maps: read a padding chain, whose amount 0 is skipped by ``pk.effective_inputs``
+      (a padding chain is added for every sample when some sample needs one).
+    """
+    if not protocols:
+        raise ValueError("stack needs at least one compiled protocol")
+    S = len(protocols)
+    n_in = protocols[0].u0.size
+    n_chain = max(c.pk_rates.shape[0] for c in protocols)
+    n_map = max(c.pk_map.shape[0] for c in protocols)
+    n_ev = max(c.ev_t.size for c in protocols)
+    if any(c.pk_map.shape[0] < n_map and c.pk_rates.shape[0] == n_chain for c in protocols):
+        n_chain += 1
+    out = CompiledBatch(
+        u0=np.zeros((S, n_in)), pk_rates=np.zeros((S, n_chain, 3)),
+        pk_state0=np.zeros((S, n_chain, 2)), pk_map=np.zeros((S, n_map, pk.N_MAP)),
+        ev_t=np.full((S, n_ev), np.inf), ev_kind=np.full((S, n_ev), dopri5.SET_INPUT, np.int64),
+        ev_target=np.zeros((S, n_ev), np.int64), ev_value=np.zeros((S, n_ev)))
+    for s, c in enumerate(protocols):
+        if c.u0.size != n_in:
+            raise ValueError("stack: protocols compiled for different models")
+        nc, nm, ne = c.pk_rates.shape[0], c.pk_map.shape[0], c.ev_t.size
+        out.u0[s] = c.u0
+        out.pk_rates[s, :nc] = c.pk_rates
+        out.pk_state0[s, :nc] = c.pk_state0
+        out.pk_map[s, :nm] = c.pk_map
+        out.pk_map[s, nm:, pk.MAP_CHAIN] = nc          # a padding chain: amount always 0
+        out.ev_t[s, :ne] = c.ev_t
+        out.ev_kind[s, :ne] = c.ev_kind
+        out.ev_target[s, :ne] = c.ev_target
+        out.ev_value[s, :ne] = c.ev_value
+    return out
+
+
 _SITES = {"central": pk.CENTRAL, "effect": pk.EFFECT}
 _KINDS = {"linear": pk.LINEAR, "hill": pk.HILL, "log_repression": pk.LOG_REPRESSION}
 
