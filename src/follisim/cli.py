@@ -2,6 +2,9 @@
 
     follisim run CONFIG.toml -o OUT.nc [--plot OUT.png]
     follisim validate CONFIG.toml
+    follisim sweep SWEEP.toml -o OUT.zarr [--samples N] [--dask-local W | --scheduler ADDR]
+                                          [--resume]
+    follisim sensitivity SENS.toml -o OUT_DIR
 
 Configuration problems print one line naming the file, key and what is allowed, and exit with
 status 2 without writing anything. A run that does not succeed exits with status 1.
@@ -34,7 +37,75 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("config", type=Path, help="TOML configuration or experiment")
     exp.add_argument("-o", "--output", type=Path, required=True, help="SBML file to write")
     exp.add_argument("--arm", help="experiment arm to export (default: the first)")
+    sw = sub.add_parser("sweep", help="run a parameter sweep into a Zarr store")
+    sw.add_argument("config", type=Path, help="sweep file (TOML)")
+    sw.add_argument("-o", "--output", type=Path, required=True, help="Zarr store to write")
+    sw.add_argument("--samples", type=int, help="number of samples (LHS/Sobol designs)")
+    _backend_args(sw)
+    sw.add_argument("--resume", action="store_true",
+                    help="finish an interrupted sweep in OUT.zarr (same sweep file only)")
+    se = sub.add_parser("sensitivity", help="Sobol and Morris sensitivity indices (SALib)")
+    se.add_argument("config", type=Path, help="sensitivity file (TOML)")
+    se.add_argument("-o", "--output", type=Path, required=True,
+                    help="folder for the tables, figure and sample stores")
+    _backend_args(se)
+    se.add_argument("--resume", action="store_true",
+                    help="finish interrupted sample stores in OUT_DIR")
     return parser
+
+
+def _backend_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--dask-local", type=int, metavar="W",
+                       help="run on a Dask LocalCluster of W worker processes (127.0.0.1)")
+    group.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on an existing Dask cluster")
+
+
+def _backend(args, source: str):
+    from follisim.io.config import ConfigError
+    from follisim.sweep import DaskBackend, LocalBackend
+
+    if args.scheduler is not None:
+        if not args.scheduler.startswith(("tcp://", "tls://", "inproc://")) or \
+                ":" not in args.scheduler.split("://", 1)[1]:
+            raise ConfigError(source, "--scheduler", f"must be an address like "
+                                                     f"tcp://HOST:PORT, got {args.scheduler!r}")
+        return DaskBackend(address=args.scheduler)
+    if args.dask_local is not None:
+        if not 1 <= args.dask_local <= 1024:
+            raise ConfigError(source, "--dask-local", f"must be a number of workers in "
+                                                      f"[1, 1024], got {args.dask_local}")
+        return DaskBackend(n_workers=args.dask_local)
+    return LocalBackend()
+
+
+def _sweep(args) -> int:
+    from follisim.sweep import load_sweep, run_sweep
+
+    spec = load_sweep(args.config, args.samples)
+    backend = _backend(args, spec.source)
+    r = run_sweep(spec, args.output, resume=args.resume, backend=backend)
+    print(f"{spec.source}: {r.samples} samples x {r.arms} arm(s), {r.chunks_run} of "
+          f"{r.chunks_total} chunks run ({r.chunks_total - r.chunks_run} already done), "
+          f"{r.n_failed} failed runs -> {r.path}")
+    return EXIT_OK
+
+
+def _sensitivity(args) -> int:
+    from follisim.sweep.sensitivity import run_sensitivity
+    from follisim.sweep.spec import load_sensitivity
+
+    spec = load_sensitivity(args.config)
+    backend = _backend(args, spec.sweep.source)
+    if args.output.exists() and not args.output.is_dir():
+        from follisim.io.config import ConfigError
+
+        raise ConfigError(str(args.output), "", "exists and is not a folder")
+    written = run_sensitivity(spec, args.output, backend=backend, resume=args.resume)
+    print(f"{spec.sweep.source}: {len(spec.sweep.factors)} parameters, methods "
+          f"{', '.join(spec.methods)} -> " + ", ".join(map(str, written)))
+    return EXIT_OK
 
 
 def _cycles(ds) -> str:
@@ -137,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     from follisim.io.experiment import is_experiment, parse_experiment
 
     try:
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "sensitivity":
+            return _sensitivity(args)
         document, source = read_toml(args.config)
         if args.command == "export-sbml":
             return _export_sbml(args, document, source)
