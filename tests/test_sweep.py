@@ -211,10 +211,20 @@ def test_identical_across_chunk_sizes_and_threads(folder, reference):
         xr.testing.assert_identical(results(open_sweep(path).load()), results(reference))
 
 
-def test_identical_on_a_dask_local_cluster(folder, reference):
-    spec = load_sweep(folder / "sweep.toml")
-    run_sweep(spec, folder / "dask.zarr", backend=DaskBackend(n_workers=2), progress=False)
+def test_identical_on_dask(folder, reference):
+    """``--dask-local 2`` (a LocalCluster) and joining a running scheduler by address."""
+    assert main(["sweep", str(folder / "sweep.toml"), "-o", str(folder / "dask.zarr"),
+                 "--dask-local", "2"]) == 0
     xr.testing.assert_identical(results(open_sweep(folder / "dask.zarr").load()),
+                                results(reference))
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        spec = load_sweep(folder / "sweep.toml")
+        run_sweep(spec, folder / "joined.zarr", progress=False,
+                  backend=DaskBackend(address=cluster.scheduler_address))
+    xr.testing.assert_identical(results(open_sweep(folder / "joined.zarr").load()),
                                 results(reference))
 
 

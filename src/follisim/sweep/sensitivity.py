@@ -169,29 +169,36 @@ def run_sensitivity(spec: SensitivitySpec, out_dir: str | Path, *,
 def heatmap(tables: dict[str, list[tuple]], path: Path, top: int = 20) -> Path:
     """Heat map per method: the ``top`` parameters (by their largest index) x outputs.
 
-    Sobol': total index ST; Morris: mu* divided by the largest mu* of that output.
+    Sobol': total index ST (colour scale up to the largest ST shown); Morris: mu* divided by
+    the largest mu* of that output.
     """
     from follisim.plotting._figure import pyplot, save
 
     plt = pyplot(saving=True)
-    fig, axes = plt.subplots(1, len(tables), figsize=(5.2 * len(tables) + 1.5, 7.5),
+    fig, axes = plt.subplots(1, len(tables), figsize=(4.6 * len(tables) + 1.5, 7.0),
                              squeeze=False)
     for ax, (method, rows) in zip(axes[0], tables.items(), strict=True):
-        outputs = list(dict.fromkeys(f"{r[0]}, day {r[1]:g}" for r in rows))
+        keys = list(dict.fromkeys((r[0], r[1]) for r in rows))
         params = list(dict.fromkeys(r[2] for r in rows))
-        M = np.full((len(params), len(outputs)), np.nan)
+        M = np.full((len(params), len(keys)), np.nan)
         for r in rows:
-            value = r[5] if method == "sobol" else r[3]
-            M[params.index(r[2]), outputs.index(f"{r[0]}, day {r[1]:g}")] = value
+            M[params.index(r[2]), keys.index((r[0], r[1]))] = r[5] if method == "sobol" \
+                else r[3]
         if method == "morris":
             M = M / np.nanmax(np.abs(M), axis=0, keepdims=True)
-        label = "total Sobol' index ST" if method == "sobol" else "Morris mu* / max mu*"
         score = np.nan_to_num(np.nanmax(M, axis=1), nan=-1.0)
         order = np.argsort(-score)[:top]
-        im = ax.imshow(np.clip(M[order], 0, 1), vmin=0, vmax=1, cmap="viridis", aspect="auto")
+        shown = np.clip(M[order], 0, None)
+        vmax = 1.0 if method == "morris" else float(np.ceil(np.nanmax(shown) * 10) / 10 or 1)
+        im = ax.imshow(shown, vmin=0, vmax=vmax, cmap="viridis", aspect="auto")
+        labels = [f"{o.split(' (')[0]}, d{d:g}" for o, d in keys]
+        contrast = {o.split(" (", 1)[1].rstrip(")") for o, _ in keys if " (" in o}
         ax.set_yticks(range(len(order)), [params[i] for i in order], fontsize=8)
-        ax.set_xticks(range(len(outputs)), outputs, rotation=35, ha="right", fontsize=8)
-        ax.set_title(f"{method}: top {len(order)} parameters", fontsize=10)
-        fig.colorbar(im, ax=ax, label=label, shrink=0.8)
+        ax.set_xticks(range(len(keys)), labels, rotation=30, ha="right", fontsize=9)
+        title = "Sobol' total index ST" if method == "sobol" else "Morris mu* / largest mu*"
+        if len(contrast) == 1:
+            title += f"\n{contrast.pop()}"
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(im, ax=ax, shrink=0.8)
     fig.tight_layout()
     return save(fig, path)

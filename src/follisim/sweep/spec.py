@@ -19,6 +19,7 @@ tables that override the default ranges. Paths are relative to the file. Every p
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,7 +186,7 @@ def _base(src: str, r: Reader, folder: Path) -> tuple[str, Path]:
     value = r.table[given[0]]
     if not isinstance(value, str) or not value:
         raise ConfigError(src, r.key(given[0]), "must be a path (relative to this file)")
-    return given[0], folder / value
+    return given[0], Path(os.path.normpath(folder / value))
 
 
 def load_base(kind: str, document: Mapping[str, Any], source: str,
@@ -422,7 +423,7 @@ def load_sweep(path: str | Path, samples: int | None = None) -> SweepSpec:
     """Read and validate a sweep file and its base."""
     document, source = read_toml(path)
     kind, base_doc, base_src = read_base(source, document.get("sweep", {}),
-                                         Path(path).resolve().parent, "sweep")
+                                         Path(path).parent, "sweep")
     return parse_sweep(document, source, base_doc, base_src, kind, samples)
 
 
@@ -434,7 +435,7 @@ def load_sensitivity(path: str | Path) -> SensitivitySpec:
             raise ConfigError(source, key, "unknown table or key; " + did_you_mean(
                 key, ("description", "sensitivity", "parameters", "outputs")))
     r = Reader(source, "sensitivity", document.get("sensitivity", {}), _SENSITIVITY)
-    kind, base_doc, base_src = read_base(source, r.table, Path(path).resolve().parent,
+    kind, base_doc, base_src = read_base(source, r.table, Path(path).parent,
                                          "sensitivity")
     out_table = dict(document.get("outputs", {}))
     if not isinstance(document.get("outputs", {}), dict):
