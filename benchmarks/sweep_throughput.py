@@ -1,7 +1,7 @@
 """Sweep throughput: ``follisim sweep`` against the same sweep done with scipy and libRoadRunner.
 
     python benchmarks/sweep_throughput.py [--sizes 1000 10000 100000] [--peer-samples 4 40]
-                                          [--json OUT]
+                                          [--json OUT]          (--sizes with no value: peers only)
 
 Case: ``configs/sweep.toml`` (the default healthy 120-day run, saves every 0.1 day, rtol 1e-6,
 atol 1e-8; a Sobol' design over four parameters; window means of five variables at four days
@@ -16,7 +16,9 @@ on a subset of the same design (``--peer-samples``), do what a user would otherw
 
 each followed by the same observables (``follisim.sweep.outputs``). The peers start from each
 sample's day-0 state computed by follisim (they get the limit-cycle burn-in for free), so their
-rates are upper bounds and the speed-ups are conservative. Rates are trajectories per second.
+rates are upper bounds and the sweep speed-ups are conservative; ``speedup_same_start_1_thread``
+compares one trajectory from the same day-0 state on one thread (roadrunner: its per-process
+integration time). Rates are trajectories per second.
 """
 
 from __future__ import annotations
@@ -133,9 +135,34 @@ def roadrunner_rate(spec, P, Y0, cores: int) -> dict:
             "trajectories_per_s": len(P) / wall_obs, "integration_seconds": wall}
 
 
+def follisim_same_start(spec, P, Y0) -> float:
+    """Seconds per trajectory, one thread, each sample from the same day-0 state as the peers
+    (no limit-cycle start), through the kernel the sweep uses (``batch.solve_one``)."""
+    from follisim.core import batch
+
+    cfg = spec.experiment.arms[0].config
+    c = cfg.protocol.compile(RAT, 0.0, cfg.days)
+    m, T = RAT, cfg.save_t.size
+    outs = (np.empty((T, len(m.states))), np.empty((T, len(m.inputs))),
+            np.empty((T, len(m.observables))), np.zeros(3, np.int64))
+    no_index = np.full(len(m.states), -1)
+
+    def one(p, y0):
+        return batch.solve_one(m.model_id, y0, p, batch.INIT_GIVEN, m.frozen_mask(), no_index,
+                               m.phase_array(0.0), c.u0, c.pk_rates, c.pk_state0, c.pk_map,
+                               c.ev_t, c.ev_kind, c.ev_target, c.ev_value, 0.0, cfg.days,
+                               cfg.save_t, cfg.solver.array(), *outs)
+
+    one(P[0], Y0[0])
+    t = time.perf_counter()
+    for p, y0 in zip(P, Y0, strict=True):
+        one(p, y0)
+    return (time.perf_counter() - t) / len(P)
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
     ap.add_argument("--peer-samples", type=int, nargs=2, default=[4, 40],
                     metavar=("SCIPY", "ROADRUNNER"))
     ap.add_argument("--json")
@@ -166,14 +193,26 @@ def main(argv=None) -> dict:
         except ImportError:
             res["peers"]["roadrunner"] = "not installed (pip install 'follisim[sbml]')"
         # follisim on the same peer subset, with the chunk path the sweep uses
+        res["follisim_same_start_ms_per_trajectory_1_thread"] = 1e3 * follisim_same_start(
+            spec, P[:n_rr], Y0[:n_rr])
         sub = {k: v[:n_rr] for k, v in table.items()}
         compute_chunk(spec, sub)
         t = time.perf_counter()
         compute_chunk(spec, sub)
         res["follisim_peer_subset_trajectories_per_s"] = n_rr / (time.perf_counter() - t)
-        best = max(r["trajectories_per_s"] for r in res["follisim"])
+        best = max([r["trajectories_per_s"] for r in res["follisim"]]
+                   + [res["follisim_peer_subset_trajectories_per_s"]])
         res["speedup"] = {k: best / v["trajectories_per_s"] for k, v in res["peers"].items()
                           if isinstance(v, dict)}
+        sc = res["peers"]["scipy_lsoda_python_rhs"]["seconds_per_trajectory"]
+        res["speedup_same_start_1_thread"] = {
+            "scipy_lsoda_python_rhs": 1e3 * sc / res[
+                "follisim_same_start_ms_per_trajectory_1_thread"]}
+        if isinstance(res["peers"]["roadrunner"], dict):
+            rr = res["peers"]["roadrunner"]
+            res["speedup_same_start_1_thread"]["roadrunner"] = (
+                1e3 * rr["integration_seconds"] * rr["processes"] / rr["samples"]
+                / res["follisim_same_start_ms_per_trajectory_1_thread"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(res, indent=2))

@@ -71,9 +71,10 @@ def build(spec: SweepSpec) -> dict[str, np.ndarray]:
     return {f.name: from_unit(f, u[:, i]) for i, f in enumerate(spec.factors)}
 
 
-def table_sha256(table: Mapping[str, np.ndarray]) -> str:
-    """SHA-256 of a design table (names and exact values)."""
-    h = hashlib.sha256()
+def sha256(spec: SweepSpec, table: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 of what fixes a sweep's results: the design record (factors, method, seed,
+    samples, arms, outputs) and the exact table of values."""
+    h = hashlib.sha256(spec.design_sha256.encode())
     for name in sorted(table):
         h.update(name.encode())
         h.update(np.ascontiguousarray(table[name], dtype=np.float64).tobytes())

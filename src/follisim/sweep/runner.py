@@ -17,6 +17,7 @@ import numpy as np
 
 from follisim.experiment import arm_batch
 from follisim.io.config import ConfigError
+from follisim.protocols import CompiledBatch
 from follisim.simulate import solve_protocols
 from follisim.solution import Status
 from follisim.sweep import design, storage
@@ -45,7 +46,8 @@ def compute_chunk(spec: SweepSpec, table: Mapping[str, np.ndarray]) -> dict[str,
     for arm in spec.arms:
         b = arm_batch(spec.experiment, arm, dict(table), spec.source)
         n = b.P.shape[0]
-        run = (b.P[:1], _take(b.protocols, 1)) if _all_rows_equal(b) else (b.P, b.protocols)
+        run = (b.P[:1], CompiledBatch(*(a[:1] for a in b.protocols.arrays()))) \
+            if _all_rows_equal(b) else (b.P, b.protocols)
         out_y, out_u, out_obs, codes, stats = solve_protocols(b.arm.config, run[0], run[1],
                                                               pl.save_t)
         if run[0].shape[0] != n:
@@ -63,12 +65,6 @@ def compute_chunk(spec: SweepSpec, table: Mapping[str, np.ndarray]) -> dict[str,
     if not spec.is_experiment:
         return per_arm[0]
     return {name: np.stack([r[name] for r in per_arm], axis=1) for name in per_arm[0]}
-
-
-def _take(protocols, n):
-    from follisim.protocols import CompiledBatch
-
-    return CompiledBatch(*(a[:n] for a in protocols.arrays()))
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ def run_sweep(spec: SweepSpec, path: str | Path, *, resume: bool = False,
     path = Path(path)
     table = design.build(spec) if table is None else {k: np.asarray(v, dtype=np.float64)
                                                      for k, v in table.items()}
-    sha = design.table_sha256(table) + ":" + _record_sha(spec)
+    sha = design.sha256(spec, table)
     if path.exists():
         if not resume:
             raise ConfigError(str(path), "", "already exists; pass --resume to finish it, or "
@@ -107,11 +103,9 @@ def run_sweep(spec: SweepSpec, path: str | Path, *, resume: bool = False,
     writer = storage.Writer(path, spec)
     backend = backend or LocalBackend()
     n_arms = len(spec.arms)
-    bar = _bar(len(pending) and sum(
-        np.subtract(*storage.chunk_bounds(k, spec.samples, spec.chunk_size)[::-1])
-        for k in pending) * n_arms, progress)
-    jobs = {k: {name: col[slice(*storage.chunk_bounds(k, spec.samples, spec.chunk_size))]
-                for name, col in table.items()} for k in pending}
+    bounds = {k: storage.chunk_bounds(k, spec.samples, spec.chunk_size) for k in pending}
+    bar = _bar(sum(b - a for a, b in bounds.values()) * n_arms, progress)
+    jobs = {k: {name: col[a:b] for name, col in table.items()} for k, (a, b) in bounds.items()}
     try:
         for k, result in backend.run(spec, jobs):
             writer.write(k, result)
@@ -123,10 +117,6 @@ def run_sweep(spec: SweepSpec, path: str | Path, *, resume: bool = False,
     status = writer.group["status"][:]
     return SweepResult(path, spec.samples, n_arms, len(pending), len(done),
                        int(np.sum(status != Status.SUCCESS)))
-
-
-def _record_sha(spec: SweepSpec) -> str:
-    return spec.design_sha256[:16]
 
 
 def _bar(total: int, progress: bool | None):

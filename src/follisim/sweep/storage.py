@@ -116,10 +116,10 @@ def create(path: Path, spec: SweepSpec, table: dict[str, np.ndarray], table_sha:
     ds = template(spec, table, save_times).assign_attrs(_attrs(spec, table_sha))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    encoding = {name: {"chunks": ds[name].shape[:0] + tuple(
-        min(spec.chunk_size, n) if d == "sample" else n
-        for d, n in zip(ds[name].dims, ds[name].shape, strict=True))}
-        for name in ds.data_vars if "sample" in ds[name].dims}
+    encoding = {name: {"chunks": tuple(min(spec.chunk_size, n) if d == "sample" else n
+                                       for d, n in zip(ds[name].dims, ds[name].shape,
+                                                       strict=True))}
+                for name in ds.data_vars if "sample" in ds[name].dims}
     try:
         ds.to_zarr(tmp, mode="w-", compute=False, zarr_format=ZARR_FORMAT, consolidated=True,
                    encoding=encoding)
