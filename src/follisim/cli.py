@@ -5,6 +5,9 @@
     follisim export-sbml CONFIG.toml -o MODEL.xml [--arm NAME]
     follisim compare EXPERIMENT.toml [--data FILE.csv ...] -o REPORT_DIR [--animals N] [--seed S]
     follisim datasets list | show NAME
+    follisim sweep SWEEP.toml -o OUT.zarr [--samples N] [--dask-local W | --scheduler ADDR]
+                                          [--resume]
+    follisim sensitivity SENS.toml -o OUT_DIR
 
 Every command validates its input completely and checks every output path before any work
 starts, then runs, then writes all its outputs atomically (``docs/inputs.md``).
@@ -75,6 +78,22 @@ def _parser() -> argparse.ArgumentParser:
     data_sub.add_parser("list", help="every shipped file with its rows and schema")
     show = data_sub.add_parser("show", help="a file's provenance and rows")
     show.add_argument("name", help="file name (with or without .csv)")
+    sw = sub.add_parser("sweep", help="run a parameter sweep into a Zarr store (docs/sweeps.md)",
+                        **common)
+    sw.add_argument("config", type=Path, help="sweep file (TOML)")
+    sw.add_argument("-o", "--output", type=Path, required=True, help="Zarr store to write")
+    sw.add_argument("--samples", type=int, help="number of samples (LHS/Sobol designs)")
+    _backend_args(sw)
+    sw.add_argument("--resume", action="store_true",
+                    help="finish an interrupted sweep in OUT.zarr (same sweep file only)")
+    se = sub.add_parser("sensitivity", help="Sobol and Morris sensitivity indices (SALib)",
+                        **common)
+    se.add_argument("config", type=Path, help="sensitivity file (TOML)")
+    se.add_argument("-o", "--output", type=Path, required=True,
+                    help="folder for the tables, figure and sample stores")
+    _backend_args(se)
+    se.add_argument("--resume", action="store_true",
+                    help="finish interrupted sample stores in OUT_DIR")
     return parser
 
 
@@ -308,8 +327,63 @@ def _datasets(args) -> int:
     return EXIT_OK
 
 
+def _backend_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--dask-local", type=int, metavar="W",
+                       help="run on a Dask LocalCluster of W worker processes (127.0.0.1)")
+    group.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on an existing Dask cluster")
+
+
+def _backend(args, source: str):
+    from follisim.io.config import ConfigError
+    from follisim.sweep import DaskBackend, LocalBackend
+
+    if args.scheduler is not None:
+        if not args.scheduler.startswith(("tcp://", "tls://", "inproc://")) or \
+                ":" not in args.scheduler.split("://", 1)[1]:
+            raise ConfigError(source, "--scheduler", f"must be an address like "
+                                                     f"tcp://HOST:PORT, got {args.scheduler!r}")
+        return DaskBackend(address=args.scheduler)
+    if args.dask_local is not None:
+        if not 1 <= args.dask_local <= 1024:
+            raise ConfigError(source, "--dask-local", f"must be a number of workers in "
+                                                      f"[1, 1024], got {args.dask_local}")
+        return DaskBackend(n_workers=args.dask_local)
+    return LocalBackend()
+
+
+def _sweep(args) -> int:
+    from follisim.sweep import load_sweep, run_sweep
+
+    spec = load_sweep(args.config, args.samples)
+    backend = _backend(args, spec.source)
+    r = run_sweep(spec, args.output, resume=args.resume, backend=backend)
+    print(f"{spec.source}: {r.samples} samples x {r.arms} arm(s), {r.chunks_run} of "
+          f"{r.chunks_total} chunks run ({r.chunks_total - r.chunks_run} already done), "
+          f"{r.n_failed} failed runs -> {r.path}")
+    return EXIT_OK
+
+
+def _sensitivity(args) -> int:
+    from follisim.sweep.sensitivity import run_sensitivity
+    from follisim.sweep.spec import load_sensitivity
+
+    spec = load_sensitivity(args.config)
+    backend = _backend(args, spec.sweep.source)
+    if args.output.exists() and not args.output.is_dir():
+        from follisim.io.config import ConfigError
+
+        raise ConfigError(str(args.output), "", "exists and is not a folder")
+    written = run_sensitivity(spec, args.output, backend=backend, resume=args.resume)
+    print(f"{spec.sweep.source}: {len(spec.sweep.factors)} parameters, methods "
+          f"{', '.join(spec.methods)} -> " + ", ".join(map(str, written)))
+    return EXIT_OK
+
+
 COMMANDS = {"run": _run, "validate": _validate, "export-sbml": _export_sbml,
-            "compare": _compare, "datasets": _datasets}
+            "compare": _compare, "datasets": _datasets, "sweep": _sweep,
+            "sensitivity": _sensitivity}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 import xarray as xr
 
@@ -59,7 +60,10 @@ def solve_protocols(cfg: RunConfig, P: np.ndarray, protocols: CompiledBatch,
             np.full((S, T, len(m.observables)), np.nan),
             np.full(S, Status.NOT_RUN, np.int64), np.zeros((S, 3), np.int64))
     arrays = tuple(np.ascontiguousarray(a) for a in protocols.arrays())
-    batch.solve_batch_protocols(*_kernel_args(cfg, P, arrays, save_t), *outs)
+    # Dynamic scheduling, one sample at a time: trajectories differ in cost (a non-cycling
+    # sample takes a tenth of the steps), and a sample's numbers do not depend on its thread.
+    with numba.parallel_chunksize(1):
+        batch.solve_batch_protocols(*_kernel_args(cfg, P, arrays, save_t), *outs)
     return outs
 
 
