@@ -310,7 +310,8 @@ def test_refuses_to_resume_a_different_sweep(folder, reference, capsys):
     (("interval = 2.0", "interval = 2.0, times = [1]"), "outputs.series", "times = [...] or"),
     (("[outputs]", "[outputs]\nmeasure_days = [3]"), "outputs.measure_days",
      "comes from the experiment"),
-    (("scale = \"log\"", "scale = \"log10\""), "parameters.hucmsc.dose.scale", "did you mean 'log'"),
+    (("scale = \"log\"", "scale = \"log10\""), "parameters.hucmsc.dose.scale",
+     "did you mean 'log'"),
 ])
 def test_bad_sweep_file(folder, capsys, edit, key, fragment):
     bad = folder / "bad.toml"

@@ -4,6 +4,7 @@
     follisim validate CONFIG.toml
     follisim export-sbml CONFIG.toml -o MODEL.xml [--arm NAME]
     follisim compare EXPERIMENT.toml [--data FILE.csv ...] -o REPORT_DIR [--animals N] [--seed S]
+    follisim calibrate CALIB.toml -o DIR
     follisim datasets list | show NAME
     follisim sweep SWEEP.toml -o OUT.zarr [--samples N] [--dask-local W | --scheduler ADDR]
                                           [--resume]
@@ -18,8 +19,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-import numpy as np
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_USAGE = EXIT_BAD_INPUT
@@ -55,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", required=True,
                      help="NetCDF file to write (an existing file is replaced atomically)")
     run.add_argument("--plot", help="PNG overview figure to write")
+    run.add_argument("--params", type=Path,
+                     help="parameter file ([parameters], e.g. from follisim calibrate) whose "
+                          "values override the configuration's")
     val = sub.add_parser("validate", help="check a configuration without running it", **common)
     val.add_argument("config", type=Path, help="TOML configuration or experiment")
     exp = sub.add_parser("export-sbml", help="write the model of a configuration as SBML",
@@ -72,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
                       help="report folder: report.csv, report.png, cohort.nc")
     comp.add_argument("--animals", type=int, help="virtual animals per arm (default 200)")
     comp.add_argument("--seed", type=int, help="random seed (default 0)")
+    cal = sub.add_parser("calibrate", help="fit parameters to reported outcomes "
+                                           "(docs/validation.md)", **common)
+    cal.add_argument("config", type=Path, help="calibration TOML file")
+    cal.add_argument("-o", "--output", required=True,
+                     help="output folder: parameters.toml, fit_report.csv, "
+                          "identifiability.csv, fit.png")
     data = sub.add_parser("datasets", help="list or show the shipped reported-outcome files",
                           **common)
     data_sub = data.add_subparsers(dest="datasets_command", required=True)
@@ -97,15 +105,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read(path: Path):
-    """Validate a run configuration or an experiment file: ``RunConfig`` or ``Experiment``."""
+def _read(path: Path, params: Path | None = None):
+    """Validate a run configuration or an experiment file: ``RunConfig`` or ``Experiment``.
+
+    ``params``: a parameter file (``[parameters]``, as ``follisim calibrate`` writes) whose
+    values override the file's own; checked first, its errors name it.
+    """
     from follisim.io.config import parse
     from follisim.io.experiment import is_experiment, parse_experiment
     from follisim.io.validate import read_toml
 
     document, source = read_toml(path)
-    return parse_experiment(document, source) if is_experiment(document) else \
-        parse(document, source)
+    experiment = is_experiment(document)
+    if params is not None:
+        document = {**document, "parameters": {**document.get("parameters", {}),
+                                                **_parameter_file(params, experiment)}}
+    return parse_experiment(document, source) if experiment else parse(document, source)
+
+
+def _parameter_file(path: Path, experiment: bool) -> dict:
+    """The validated ``[parameters]`` of a parameter file (model parameters; for experiments
+    also intervention parameters)."""
+    from follisim.interventions import PARAMETERS as INTERVENTION_PARAMETERS
+    from follisim.io.config import parameters_table
+    from follisim.io.validate import ConfigError, document, read_toml
+    from follisim.models import RAT
+
+    doc, source = read_toml(path)
+    table = document(source, doc, ("parameters", "description")).mapping("parameters")
+    if not experiment:
+        for name in table:
+            if name in INTERVENTION_PARAMETERS.index:
+                raise ConfigError(source, f"parameters.{name}", "is an intervention parameter;"
+                                  " it applies to experiments only")
+    return parameters_table(source, RAT, table,
+                            extra=INTERVENTION_PARAMETERS if experiment else None)
 
 
 def _validate(args) -> int:
@@ -126,12 +160,9 @@ def _validate(args) -> int:
 def _cycles(ds) -> str:
     if "cycle_length" not in ds:
         return ""
-    lengths = ds.cycle_length.values
-    lengths = lengths[np.isfinite(lengths)]
-    if lengths.size == 0:
-        return "no estrous cycle; "
-    return (f"{lengths.size} cycles of {lengths.min():.2f}-{lengths.max():.2f} days, "
-            f"{float(np.mean(ds.ova.values[:lengths.size])):.1f} ova each; ")
+    from follisim.cycles import describe
+
+    return describe(ds) + "; "
 
 
 def _summary(ds, cfg, outputs: list[Path]) -> str:
@@ -191,8 +222,9 @@ def _run(args) -> int:
     from follisim.io.netcdf import write_netcdf
     from follisim.io.outputs import check_outputs
 
-    spec = _read(args.config)
-    outputs = check_outputs({"-o": args.output, "--plot": args.plot}, inputs=[args.config])
+    spec = _read(args.config, args.params)
+    inputs = [args.config] + ([args.params] if args.params else [])
+    outputs = check_outputs({"-o": args.output, "--plot": args.plot}, inputs=inputs)
     if isinstance(spec, Experiment):
         from follisim.experiment import run_experiment
         from follisim.plotting import plot_arms as plot
@@ -298,6 +330,31 @@ def _compare(args) -> int:
     return code
 
 
+def _calibrate(args) -> int:
+    from follisim.calibrate import calibrate, load
+    from follisim.io.outputs import check_outputs
+    from follisim.io.validate import ConfigError
+
+    spec = load(args.config)
+    _read(spec.experiment)                       # the experiment is valid before any work
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(str(folder), "-o", "is a file; give a folder for the results")
+    names = ("parameters.toml", "fit_report.csv", "identifiability.csv", "fit.png")
+    outputs = check_outputs({f"-o ({n})": folder / n for n in names},
+                            inputs=[args.config, spec.experiment])
+    result = calibrate(spec)
+    writers = [lambda tmp: Path(tmp).write_text(result.parameters_toml()),
+               lambda tmp: Path(tmp).write_text(result.report_csv()),
+               lambda tmp: Path(tmp).write_text(result.identifiability_csv()),
+               lambda tmp: result.figure(tmp)]
+    code = _write(writers, list(outputs.values()))
+    if code == EXIT_OK:
+        print(result.summary())
+        print("-> " + ", ".join(map(str, outputs.values())))
+    return code
+
+
 def _datasets(args) -> int:
     from follisim import datasets
     from follisim.io.validate import ConfigError, did_you_mean
@@ -382,8 +439,8 @@ def _sensitivity(args) -> int:
 
 
 COMMANDS = {"run": _run, "validate": _validate, "export-sbml": _export_sbml,
-            "compare": _compare, "datasets": _datasets, "sweep": _sweep,
-            "sensitivity": _sensitivity}
+            "compare": _compare, "calibrate": _calibrate, "datasets": _datasets,
+            "sweep": _sweep, "sensitivity": _sensitivity}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,10 @@ The criteria are written out in ``docs/cycle.md``:
   to t, every one of them lasts ``regular_min`` to ``regular_max`` days, and the last ovulation
   is less than ``regular_max`` days before t (Lu 1998 call 3 consecutive 4-5-day cycles
   regular; Tang 2018 screened 14 days of smears for 2 consecutive regular cycles);
-- *persistent diestrus* at day t: no ovulation in the ``diestrus_days`` days up to t.
+- *acyclic* at day t: no ovulation in the ``diestrus_days`` days up to t; the stretch is
+  *persistent estrus* when a smear would read estrus throughout (tonic E2 at or above
+  ``estrus_e2`` with luteal progesterone below ``estrus_p4``, means over the same days) and
+  *persistent diestrus* otherwise (low E2, or progesterone: leukocytic smears).
 
 Continuous-time cycle lengths are compared with the whole-day smear convention by the bounds
 3.5-5.5 d (a 4.4-day model cycle reads as a mix of 4- and 5-day smear cycles).
@@ -39,6 +42,11 @@ class CycleCriteria:
                             two longest regular cycles; no numeric definition found)
     rate_threshold : float  ovulation rate that marks an episode [follicles/day]
     min_ova : float         smallest episode counted as an ovulation [follicles]
+    estrus_e2 : float       mean E2 [pg/mL] at or above which an acyclic stretch reads as
+                            persistent estrus (project choice: the healthy cycle mean, Tang
+                            2018's control 50.11 pg/mL; no numeric smear definition found)
+    estrus_p4 : float       mean luteal progesterone [1] below which it can (project choice:
+                            half the level that half-blocks the surge)
     """
 
     window: float = 14.0
@@ -48,6 +56,8 @@ class CycleCriteria:
     diestrus_days: float = 10.0
     rate_threshold: float = 0.5
     min_ova: float = 1.0
+    estrus_e2: float = 50.11
+    estrus_p4: float = 0.5
 
 
 DEFAULT = CycleCriteria()
@@ -88,12 +98,14 @@ def surge_onsets(t: np.ndarray, surge: np.ndarray, level: float = 0.5) -> np.nda
     return t[k] + (level - s[k]) / (s[k + 1] - s[k]) * (t[k + 1] - t[k])
 
 
-def status_at(t: np.ndarray, times: np.ndarray, criteria: CycleCriteria = DEFAULT
+def status_at(t: np.ndarray, times: np.ndarray, criteria: CycleCriteria = DEFAULT,
+              e2: np.ndarray | None = None, progesterone: np.ndarray | None = None
               ) -> dict[str, np.ndarray]:
-    """Per-time cyclicity from ovulation episode ``times``.
+    """Per-time cyclicity from ovulation episode ``times`` (and E2, P4 on the grid ``t``).
 
     Returns arrays of shape ``t.shape``: ``days_since_ovulation`` (from the run start if none
-    yet), ``regular_cycles`` (bool), ``persistent_diestrus`` (bool), ``cycles_in_window`` and
+    yet), ``regular_cycles`` (bool), ``persistent_diestrus`` and ``persistent_estrus`` (bool;
+    without ``e2`` every acyclic stretch counts as diestrus), ``cycles_in_window`` and
     ``mean_cycle_length`` [day] (NaN when no cycle ends in the window). A cycle belongs to the
     window in which it ends.
     """
@@ -115,10 +127,27 @@ def status_at(t: np.ndarray, times: np.ndarray, criteria: CycleCriteria = DEFAUL
                           and bool(np.all((inside >= criteria.regular_min)
                                           & (inside <= criteria.regular_max)))
                           and since[k] < criteria.regular_max)
-    diestrus = since >= criteria.diestrus_days
+    acyclic = since >= criteria.diestrus_days
+    estrus = np.zeros(t.size, bool)
+    if e2 is not None:
+        p4 = np.zeros(t.size) if progesterone is None else np.asarray(progesterone, float)
+        e2m = trailing_mean(t, np.asarray(e2, float), criteria.diestrus_days)
+        p4m = trailing_mean(t, p4, criteria.diestrus_days)
+        estrus = acyclic & (e2m >= criteria.estrus_e2) & (p4m < criteria.estrus_p4)
     return {"days_since_ovulation": since, "regular_cycles": regular,
-            "persistent_diestrus": diestrus, "cycles_in_window": count,
-            "mean_cycle_length": mean}
+            "persistent_diestrus": acyclic & ~estrus, "persistent_estrus": estrus,
+            "cycles_in_window": count, "mean_cycle_length": mean}
+
+
+def trailing_mean(t: np.ndarray, x: np.ndarray, window: float) -> np.ndarray:
+    """Time mean of ``x`` over the ``window`` days up to each ``t`` (trapezoids; the run start
+    bounds the first windows)."""
+    area = np.concatenate([[0.0], np.cumsum(0.5 * (x[1:] + x[:-1]) * np.diff(t))])
+    start = np.maximum(t - window, t[0])
+    a0 = np.interp(start, t, area)
+    span = t - start
+    out = np.where(span > 0, (area - a0) / np.where(span > 0, span, 1.0), x)
+    return out
 
 
 _ATTRS = {
@@ -127,7 +156,10 @@ _ATTRS = {
     "cycle_length": ("day", "time from this ovulation to the next"),
     "days_since_ovulation": ("day", "days since the last ovulation episode"),
     "regular_cycles": ("1", "regular 4-5-day cycles in the trailing window"),
-    "persistent_diestrus": ("1", "no ovulation for diestrus_days"),
+    "persistent_diestrus": ("1", "no ovulation for diestrus_days, smears diestrus-like "
+                                 "(low E2 or luteal progesterone)"),
+    "persistent_estrus": ("1", "no ovulation for diestrus_days, tonic E2 high without "
+                               "progesterone (estrus-like smears)"),
     "cycles_in_window": ("1", "complete cycles in the trailing window"),
     "mean_cycle_length": ("day", "mean length of complete cycles in the trailing window"),
 }
@@ -143,7 +175,8 @@ def add_cyclicity(ds: xr.Dataset, criteria: CycleCriteria = DEFAULT) -> xr.Datas
     t = ds["time"].values
     times, sizes = ovulation_episodes(t, ds["ovulated"].values, criteria)
     lengths = np.append(np.diff(times), np.nan) if times.size else np.empty(0)
-    per_time = status_at(t, times, criteria)
+    per_time = status_at(t, times, criteria, ds["e2"].values if "e2" in ds else None,
+                         ds["progesterone"].values if "progesterone" in ds else None)
     new = {
         "ovulation_time": ("ovulation", times),
         "ova": ("ovulation", sizes),
@@ -155,6 +188,30 @@ def add_cyclicity(ds: xr.Dataset, criteria: CycleCriteria = DEFAULT) -> xr.Datas
         out[name].attrs.update(units=unit, long_name=long_name)
     out.attrs.update({f"cycle_{k}": v for k, v in criteria.__dict__.items()})
     return out
+
+
+def describe(ds: xr.Dataset) -> str:
+    """A phrase summing up a trajectory's cyclicity (never "NaN"): the cycles and their
+    lengths, and whether and since when the rat is acyclic, and which kind."""
+    n = int(np.isfinite(ds["cycle_length"].values).sum()) if "cycle_length" in ds else 0
+    parts = []
+    if n:
+        lengths = ds["cycle_length"].values
+        lengths = lengths[np.isfinite(lengths)]
+        ova = ds["ova"].values[:n]
+        parts.append(f"{n} cycles of {lengths.min():.2f}-{lengths.max():.2f} days, "
+                     f"{float(np.mean(ova)):.1f} ova each")
+    for kind in ("persistent_diestrus", "persistent_estrus"):
+        flag = ds[kind].values.astype(bool) if kind in ds else np.zeros(0, bool)
+        if flag.size and flag[-1]:
+            start = flag.size - int(np.argmin(flag[::-1])) if not flag.all() else 0
+            t0 = float(ds["time"].values[start]) if start < flag.size else float("nan")
+            since = float(ds["days_since_ovulation"].values[start])
+            parts.append(f"acyclic at the end: {kind.replace('_', ' ')} (no ovulation from day "
+                         f"{t0 - since:g})")
+    if not parts:
+        parts.append("no complete cycle yet")
+    return "; ".join(parts)
 
 
 def cycle_mean(t: np.ndarray, x: np.ndarray, onsets: np.ndarray) -> float:

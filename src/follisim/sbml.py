@@ -210,6 +210,9 @@ def to_sbml(cfg: RunConfig, initial_state: Mapping[str, float] | None = None) ->
         elif kind == dopri5.ADD_STATE:
             variable = STATES[target].name
             formula = f"{variable} + {value!r}"
+        elif kind == dopri5.SCALE_STATE:
+            variable = STATES[target].name
+            formula = f"{variable} * {value!r}"
         else:
             site = "central" if kind == dopri5.ADD_PK_CENTRAL else "effect"
             variable = f"pk{target}_{site}"
@@ -217,6 +220,9 @@ def to_sbml(cfg: RunConfig, initial_state: Mapping[str, float] | None = None) ->
         if t <= 0.0:
             if kind == dopri5.SET_INPUT:
                 m.getParameter(variable).setValue(value)
+            elif kind == dopri5.SCALE_STATE:
+                species = m.getSpecies(variable)
+                species.setInitialAmount(species.getInitialAmount() * value)
             else:
                 species = m.getSpecies(variable)
                 species.setInitialAmount(species.getInitialAmount() + value)

@@ -1,13 +1,16 @@
 """Fit the healthy normalisation on the limit cycle: secretion constants, vascular references
 and the surge threshold.
 
-Six parameters are ``fitted`` in the registry (``follisim.models.rat``), all on the healthy
+Eight parameters are ``fitted`` in the registry (``follisim.models.rat``), all on the healthy
 limit cycle of the default model (cycle means over whole cycles, primordial pool at its
 initial value):
 
 - ``e2_secretion``, ``fsh_secretion`` and ``amh_secretion``: cycle-mean E2, FSH and AMH equal the
   means of the healthy control arm of Tang 2018 (``rat_outcomes.csv``; rats sacrificed at an
   unstated, presumably random, cycle stage, so the cycle mean is the comparable quantity);
+- ``inhibin_secretion`` and ``lh_e2_feedback_half``: cycle-mean inhibin B and tonic LH equal 1
+  (their relative unit; the castrate tonic LH ``lh_tonic_secretion`` is the reported 20-fold
+  rise after ovariectomy);
 - ``vegf_follicle_ref`` and ``vessel_capacity``: cycle-mean VEGF and vessel density equal 1
   (their relative unit);
 - ``surge_e2_half``: the cycle lasts 4.5 days, the middle of the reported 4-5 days
@@ -27,8 +30,8 @@ from follisim.cycles import cycle_mean, surge_onsets
 from follisim.models import RAT
 from follisim.protocols import Protocol
 
-FITTED = ("e2_secretion", "fsh_secretion", "amh_secretion", "vegf_follicle_ref",
-          "vessel_capacity", "surge_e2_half")
+FITTED = ("e2_secretion", "fsh_secretion", "amh_secretion", "inhibin_secretion",
+          "lh_e2_feedback_half", "vegf_follicle_ref", "vessel_capacity", "surge_e2_half")
 PERIOD_TARGET = 4.5
 BURN_IN = 60.0
 
@@ -40,16 +43,19 @@ def targets() -> dict[str, float]:
         "e2": datasets.arm_mean(tang, "control", "E2"),
         "fsh": datasets.arm_mean(tang, "control", "FSH"),
         "amh": datasets.arm_mean(tang, "control", "AMH"),
+        "inhibin": 1.0,
+        "lh_tonic": 1.0,
         "vegf": 1.0,
         "vessel_density": 1.0,
     }
 
 
 def healthy_trajectory(p: np.ndarray, days: float = 30.0, dt: float = 0.01,
-                       burn_in: float = BURN_IN, rtol: float = 1e-8
-                       ) -> tuple[np.ndarray, np.ndarray]:
+                       burn_in: float = BURN_IN, rtol: float = 1e-8, observables: bool = False
+                       ) -> tuple[np.ndarray, ...]:
     """Untreated run from the limit-cycle start: save times ``float64[n]`` and states
-    ``float64[n, n_states]``. The primordial pool ages during the run (not in the burn-in)."""
+    ``float64[n, n_states]`` (and observables ``float64[n, n_obs]`` if ``observables``). The
+    primordial pool ages during the run (not in the burn-in)."""
     m = RAT
     save = np.arange(0.0, days + 0.5 * dt, dt)
     c = Protocol().compile(m, 0.0, days)
@@ -64,7 +70,7 @@ def healthy_trajectory(p: np.ndarray, days: float = 30.0, dt: float = 0.01,
                            0.0, days, save, opts, out_y, out_u, out_o, stats)
     if code != status.SUCCESS:
         raise RuntimeError(f"healthy run failed with status {code}")
-    return save, out_y
+    return (save, out_y, out_o) if observables else (save, out_y)
 
 
 def healthy_state(p: np.ndarray) -> np.ndarray:
@@ -75,13 +81,15 @@ def healthy_state(p: np.ndarray) -> np.ndarray:
 
 def cycle_summary(p: np.ndarray, days: float = 30.0) -> dict[str, float]:
     """Period [day] and cycle means of the ``targets`` states on the healthy cycle."""
-    t, y = healthy_trajectory(p, days)
+    t, y, o = healthy_trajectory(p, days, observables=True)
     onsets = surge_onsets(t, y[:, RAT.state_names.index("surge")])
     if onsets.size < 3:
         return {"period": np.nan}
     out = {"period": float(np.mean(np.diff(onsets)))}
     for name in targets():
-        out[name] = cycle_mean(t, y[:, RAT.state_names.index(name)], onsets)
+        series = y[:, RAT.state_names.index(name)] if name in RAT.state_names else \
+            o[:, RAT.observable_names.index(name)]
+        out[name] = cycle_mean(t, series, onsets)
     return out
 
 

@@ -58,8 +58,11 @@ class ArmCohort:
     regular : bool[A, D]             regular cycles in the smears of the window before sacrifice
     cycle_length : float64[A, D]     mean smear cycle length [day] (NaN: no complete cycle)
     cycles : int64[A, D]             complete smear cycles in the window
-    diestrus : bool[A, D]            persistent diestrus: no estrus smear for
-                                     ``CycleCriteria.diestrus_days`` before sacrifice
+    diestrus : bool[A, D]            persistent diestrus: no ovulation (estrus smear) for
+                                     ``CycleCriteria.diestrus_days`` before sacrifice and
+                                     diestrus-like smears (low E2 or luteal progesterone)
+    estrus : bool[A, D]              persistent estrus: acyclic with E2 high and progesterone
+                                     low over those days (``follisim.cycles``)
     """
 
     name: str
@@ -72,6 +75,7 @@ class ArmCohort:
     cycle_length: np.ndarray
     cycles: np.ndarray
     diestrus: np.ndarray
+    estrus: np.ndarray
 
     @property
     def ok(self) -> np.ndarray:
@@ -105,10 +109,11 @@ class Cohort:
                                       ("cycle_length", "day", "mean smear cycle length"),
                                       ("regular_cycles", "1", "regular cycles in the smears"),
                                       ("smear_cycles", "1", "complete smear cycles"),
-                                      ("persistent_diestrus", "1",
-                                       "no estrus smear for the diestrus criterion")):
+                                      ("persistent_diestrus", "1", "acyclic, diestrus smears"),
+                                      ("persistent_estrus", "1", "acyclic, estrus smears")):
             attr = {"sacrifice_time": "sacrifice", "regular_cycles": "regular",
-                    "smear_cycles": "cycles", "persistent_diestrus": "diestrus"}.get(name, name)
+                    "smear_cycles": "cycles", "persistent_diestrus": "diestrus",
+                    "persistent_estrus": "estrus"}.get(name, name)
             values = np.stack([getattr(self.arms[a], attr) for a in names])
             if values.dtype == bool:
                 values = values.astype(np.int8)
@@ -140,7 +145,7 @@ def _unit(var: str) -> str:
 def _agent_groups(arm) -> tuple[list[str], list[str]]:
     agents = sorted({d.agent for d in arm.doses})
     injury = [a for a in agents if AGENTS[a].kind == "injury"]
-    return injury, [a for a in agents if a not in injury]
+    return injury, [a for a in agents if AGENTS[a].kind not in ("injury", "surgery")]
 
 
 def _random_table(exp: Experiment, index: int, settings: Settings
@@ -190,20 +195,29 @@ def simulate_arm(exp: Experiment, index: int, settings: Settings) -> ArmCohort:
         values[var] = out_y[rows, at, k]
     for k, var in enumerate(RAT.observable_names):
         values[var] = out_obs[rows, at, k]
-    ovulated = out_y[:, np.searchsorted(save_t, readings), RAT.state_names.index("ovulated")]
+    at_readings = np.searchsorted(save_t, readings)
+    ovulated = out_y[:, at_readings, RAT.state_names.index("ovulated")]
     estrus = smear_estrus(ovulated)
+    e2 = out_y[:, at_readings, RAT.state_names.index("e2")]
+    p4 = out_y[:, at_readings, RAT.state_names.index("progesterone")]
     shape = sacrifice.shape
     regular = np.zeros(shape, bool)
     length = np.full(shape, np.nan)
     cycles = np.zeros(shape, np.int64)
     since = np.zeros(shape)
+    high_e2 = np.zeros(shape, bool)
+    c = CYCLE_CRITERIA
     for i in range(settings.animals):
         for j in range(shape[1]):
             regular[i, j], length[i, j], cycles[i, j], since[i, j] = smear_summary(
                 readings, estrus[i], sacrifice[i, j], settings.smear_window)
-    diestrus = since >= CYCLE_CRITERIA.diestrus_days
+            last = (readings > sacrifice[i, j] - c.diestrus_days) & (readings <= sacrifice[i, j])
+            if last.any():
+                high_e2[i, j] = (e2[i, last].mean() >= c.estrus_e2
+                                 and p4[i, last].mean() < c.estrus_p4)
+    acyclic = since >= c.diestrus_days
     return ArmCohort(arm.name, index, factors, codes, sacrifice, values, regular, length, cycles,
-                     diestrus)
+                     acyclic & ~high_e2, acyclic & high_e2)
 
 
 def simulate_cohort(exp: Experiment, settings: Settings, arms: tuple[str, ...] | None = None

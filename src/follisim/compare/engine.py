@@ -2,9 +2,9 @@
 
 * arm-level rows (``rat_outcomes.csv`` schema) at every measurement day: the arm's value as a
   ratio to the same study's control arm (kit- and section-specific units), with the log-ratio
-  interval of a study of the reported sizes; the control rows themselves compare the
-  between-animal spread (CV); %-change rows (``*_change_vs_control``) compare the ratio;
-  smear endpoints (fractions, days) compare directly;
+  interval of a study of the reported sizes, and its between-animal spread (CV, ``cv_z``); the
+  control rows themselves compare the spread only; %-change rows (``*_change_vs_control``)
+  compare the ratio; smear endpoints (fractions, days) compare directly;
 * pooled rows (``meta_analysis.csv`` schema) at the pooled day, treated arm against the POI
   arm: SMD as Hedges' g, RR as a risk ratio, MD for absolute units, each with the interval of a
   study of the row's per-arm size.
@@ -31,7 +31,8 @@ from follisim.interventions import AGENTS
 
 COLUMNS = ("source", "study", "endpoint", "kind", "arm", "day", "n", "reported",
            "reported_low", "reported_high", "simulated", "simulated_low", "simulated_high", "z",
-           "reported_sd", "simulated_sd", "sign_agrees", "inside_interval", "status", "reason")
+           "reported_sd", "simulated_sd", "reported_cv", "simulated_cv", "cv_z", "sign_agrees",
+           "inside_interval", "status", "reason")
 #: Report-row kinds.
 ARM, SPREAD, CHANGE, FRACTION = "arm", "control_spread", "change_vs_control", "fraction"
 SMD, RR, MD = "SMD", "RR", "MD"
@@ -63,6 +64,9 @@ class Row:
     z: float = math.nan
     reported_sd: float = math.nan
     simulated_sd: float = math.nan
+    reported_cv: float = math.nan
+    simulated_cv: float = math.nan
+    cv_z: float = math.nan
     sign_agrees: bool | None = None
     inside_interval: bool | None = None
     status: str = "ok"
@@ -176,6 +180,8 @@ def _score_arm_row(row: Row, r: dict, endpoint: Endpoint, relative: bool,
             row.n = size
             row.reported_low, row.reported_high = scores.wilson(mean, size)
             row.simulated_low, row.simulated_high = scores.wilson(m, size)
+            se = (row.reported_high - row.reported_low) / (2 * scores.Z95)
+            row.z = (m - mean) / se if se > 0 else math.nan
             if row.arm != s.control_arm:
                 ctrl = np.nanmean(observed(cohort, s.control_arm, endpoint, day))
                 row.sign_agrees = (mean > ctrl) == (m > ctrl)
@@ -228,6 +234,7 @@ def _score_arm_row(row: Row, r: dict, endpoint: Endpoint, relative: bool,
                                                                 cv_sim * math.exp(half))
         row.reported_sd, row.simulated_sd = sd, sd_arm * scale
         row.z = math.log(cv_sim / cv_rep) / (1.0 / math.sqrt(2.0 * (n - 1)))
+        row.reported_cv, row.simulated_cv, row.cv_z = cv_rep, cv_sim, row.z
         return row.finish()
     if sd is None or c_sd is None or not n or not c_n:
         return row.unsupported("the arm or its control lacks a spread or size")
@@ -242,6 +249,9 @@ def _score_arm_row(row: Row, r: dict, endpoint: Endpoint, relative: bool,
     row.simulated_sd = sd_arm * scale
     row.z = (math.log(r_sim) - math.log(r_rep)) / se_rep
     row.sign_agrees = (r_rep > 1) == (r_sim > 1)
+    if n >= 2 and sd > 0 and sd_arm > 0:
+        row.reported_cv, row.simulated_cv = sd / mean, sd_arm / m_arm
+        row.cv_z = math.log(row.simulated_cv / row.reported_cv) * math.sqrt(2.0 * (n - 1))
     return row.finish()
 
 

@@ -18,7 +18,7 @@ from follisim.core._jit import kernel
 from follisim.core.registry import call_rhs
 
 # Event kinds (mirrored by follisim.protocols).
-SET_INPUT, ADD_STATE, ADD_PK_CENTRAL, ADD_PK_EFFECT = 0, 1, 2, 3
+SET_INPUT, ADD_STATE, ADD_PK_CENTRAL, ADD_PK_EFFECT, SCALE_STATE = 0, 1, 2, 3, 4
 
 # Solver options layout.
 RTOL, ATOL, H_INIT, H_MIN, H_MAX, MAX_STEPS = range(6)
@@ -143,6 +143,8 @@ def _apply_events(ie, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value
             pk_state[j, pk.CENTRAL] += ev_value[ie]
         elif kind == ADD_PK_EFFECT:
             pk_state[j, pk.EFFECT] += ev_value[ie]
+        elif kind == SCALE_STATE:
+            y[j] *= ev_value[ie]
         ie += 1
     return ie
 

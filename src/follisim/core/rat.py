@@ -11,13 +11,14 @@ from follisim.core.mathfn import hill, knockdown, pw
 
 STATE_NAMES = (
     "primordial", "primary", "secondary", "antral", "preovulatory", "corpora_lutea", "atretic",
-    "e2", "fsh", "amh", "vegf", "ang1", "ang2", "vessel_density", "surge", "progesterone",
-    "ovulated",
+    "e2", "fsh", "amh", "lh_tonic", "vegf", "ang1", "ang2", "vessel_density", "surge",
+    "progesterone", "ovulated", "gc_lesion", "stromal_lesion",
 )
 (
     PRIMORDIAL, PRIMARY, SECONDARY, ANTRAL, PREOVULATORY, CORPORA_LUTEA, ATRETIC, E2, FSH, AMH,
-    VEGF, ANG1, ANG2, VESSEL_DENSITY, SURGE, PROGESTERONE, OVULATED,
-) = range(17)
+    LH_TONIC, VEGF, ANG1, ANG2, VESSEL_DENSITY, SURGE, PROGESTERONE, OVULATED, GC_LESION,
+    STROMAL_LESION,
+) = range(20)
 
 PARAM_NAMES = (
     "primordial_initial", "k_activation", "amh_brake_max", "amh_brake_half", "amh_brake_hill",
@@ -31,13 +32,18 @@ PARAM_NAMES = (
     "hbp1_survival_gain", "injury_ang2_induction", "e2_secretion", "e2_preovulatory_weight",
     "fsh_aromatase_half", "k_e2_clearance", "fsh_secretion", "e2_feedback_half",
     "e2_feedback_hill", "k_fsh_clearance", "amh_secretion", "amh_primary_weight",
-    "amh_antral_weight", "k_amh_clearance", "vegf_basal_fraction", "vegf_follicle_ref",
-    "vegf_hypoxia_exponent", "msc_vegf_gain", "k_vegf_turnover", "msc_ang1_gain",
-    "k_ang1_turnover", "k_ang2_turnover", "msc_ang2_suppression", "ang2_hypoxia_exponent",
-    "tie2_kd", "ang2_ang1_ratio_healthy", "tie2_switch_ratio", "tie2_switch_hill", "k_sprouting",
-    "vegf_sprouting_half", "angiogenic_gain", "k_regression", "vessel_capacity", "surge_e2_half",
+    "amh_antral_weight", "k_amh_clearance", "inhibin_secretion", "inhibin_secondary_weight",
+    "inhibin_preovulatory_weight", "inhibin_feedback_half", "inhibin_feedback_hill",
+    "lh_tonic_secretion", "lh_e2_feedback_half", "lh_e2_feedback_hill", "lh_p4_feedback_half",
+    "k_lh_tonic", "vegf_basal_fraction", "vegf_follicle_ref", "vegf_hypoxia_exponent",
+    "msc_vegf_gain", "k_vegf_turnover", "msc_ang1_gain", "k_ang1_turnover", "k_ang2_turnover",
+    "msc_ang2_suppression", "ang2_hypoxia_exponent", "tie2_kd", "ang2_ang1_ratio_healthy",
+    "tie2_switch_ratio", "tie2_switch_hill", "k_sprouting", "vegf_sprouting_half",
+    "angiogenic_gain", "k_regression", "vessel_capacity", "surge_e2_half",
     "surge_self_excitation", "surge_hill", "k_surge", "surge_p4_hill", "cl_p4_half",
     "k_luteinization", "lh_surge_amplitude", "lh_ovulation_half", "lh_ovulation_hill",
+    "gc_lesion_repair", "gc_lesion_apoptosis_gain", "stromal_lesion_repair",
+    "stromal_lesion_capacity_loss", "msc_repair_gain",
 )
 (
     P_PRIMORDIAL_INITIAL, P_K_ACTIVATION, P_AMH_BRAKE_MAX, P_AMH_BRAKE_HALF, P_AMH_BRAKE_HILL,
@@ -51,27 +57,32 @@ PARAM_NAMES = (
     P_HBP1_SURVIVAL_GAIN, P_INJURY_ANG2_INDUCTION, P_E2_SECRETION, P_E2_PREOVULATORY_WEIGHT,
     P_FSH_AROMATASE_HALF, P_K_E2_CLEARANCE, P_FSH_SECRETION, P_E2_FEEDBACK_HALF,
     P_E2_FEEDBACK_HILL, P_K_FSH_CLEARANCE, P_AMH_SECRETION, P_AMH_PRIMARY_WEIGHT,
-    P_AMH_ANTRAL_WEIGHT, P_K_AMH_CLEARANCE, P_VEGF_BASAL_FRACTION, P_VEGF_FOLLICLE_REF,
-    P_VEGF_HYPOXIA_EXPONENT, P_MSC_VEGF_GAIN, P_K_VEGF_TURNOVER, P_MSC_ANG1_GAIN,
-    P_K_ANG1_TURNOVER, P_K_ANG2_TURNOVER, P_MSC_ANG2_SUPPRESSION, P_ANG2_HYPOXIA_EXPONENT,
-    P_TIE2_KD, P_ANG2_ANG1_RATIO_HEALTHY, P_TIE2_SWITCH_RATIO, P_TIE2_SWITCH_HILL, P_K_SPROUTING,
-    P_VEGF_SPROUTING_HALF, P_ANGIOGENIC_GAIN, P_K_REGRESSION, P_VESSEL_CAPACITY, P_SURGE_E2_HALF,
+    P_AMH_ANTRAL_WEIGHT, P_K_AMH_CLEARANCE, P_INHIBIN_SECRETION, P_INHIBIN_SECONDARY_WEIGHT,
+    P_INHIBIN_PREOVULATORY_WEIGHT, P_INHIBIN_FEEDBACK_HALF, P_INHIBIN_FEEDBACK_HILL,
+    P_LH_TONIC_SECRETION, P_LH_E2_FEEDBACK_HALF, P_LH_E2_FEEDBACK_HILL, P_LH_P4_FEEDBACK_HALF,
+    P_K_LH_TONIC, P_VEGF_BASAL_FRACTION, P_VEGF_FOLLICLE_REF, P_VEGF_HYPOXIA_EXPONENT,
+    P_MSC_VEGF_GAIN, P_K_VEGF_TURNOVER, P_MSC_ANG1_GAIN, P_K_ANG1_TURNOVER, P_K_ANG2_TURNOVER,
+    P_MSC_ANG2_SUPPRESSION, P_ANG2_HYPOXIA_EXPONENT, P_TIE2_KD, P_ANG2_ANG1_RATIO_HEALTHY,
+    P_TIE2_SWITCH_RATIO, P_TIE2_SWITCH_HILL, P_K_SPROUTING, P_VEGF_SPROUTING_HALF,
+    P_ANGIOGENIC_GAIN, P_K_REGRESSION, P_VESSEL_CAPACITY, P_SURGE_E2_HALF,
     P_SURGE_SELF_EXCITATION, P_SURGE_HILL, P_K_SURGE, P_SURGE_P4_HILL, P_CL_P4_HALF,
     P_K_LUTEINIZATION, P_LH_SURGE_AMPLITUDE, P_LH_OVULATION_HALF, P_LH_OVULATION_HILL,
-) = range(75)
+    P_GC_LESION_REPAIR, P_GC_LESION_APOPTOSIS_GAIN, P_STROMAL_LESION_REPAIR,
+    P_STROMAL_LESION_CAPACITY_LOSS, P_MSC_REPAIR_GAIN,
+) = range(90)
 
 INPUT_NAMES = (
-    "injury_primordial", "injury_gc", "injury_burnout", "injury_vascular", "msc_signal",
-    "akt_signal", "angiogenic_signal", "survival_signal", "pten_repression", "pik3r2_repression",
-    "p53_repression", "sirt7_repression", "hbp1_repression", "ang1_exogenous", "ang2_blockade",
-    "tie2_agonist",
+    "injury_primordial", "injury_gc", "injury_burnout", "injury_vascular", "injury_gc_lesion",
+    "injury_stromal_lesion", "msc_signal", "akt_signal", "angiogenic_signal", "survival_signal",
+    "pten_repression", "pik3r2_repression", "p53_repression", "sirt7_repression",
+    "hbp1_repression", "ang1_exogenous", "ang2_blockade", "tie2_agonist",
 )
 (
-    U_INJURY_PRIMORDIAL, U_INJURY_GC, U_INJURY_BURNOUT, U_INJURY_VASCULAR, U_MSC_SIGNAL,
-    U_AKT_SIGNAL, U_ANGIOGENIC_SIGNAL, U_SURVIVAL_SIGNAL, U_PTEN_REPRESSION, U_PIK3R2_REPRESSION,
-    U_P53_REPRESSION, U_SIRT7_REPRESSION, U_HBP1_REPRESSION, U_ANG1_EXOGENOUS, U_ANG2_BLOCKADE,
-    U_TIE2_AGONIST,
-) = range(16)
+    U_INJURY_PRIMORDIAL, U_INJURY_GC, U_INJURY_BURNOUT, U_INJURY_VASCULAR, U_INJURY_GC_LESION,
+    U_INJURY_STROMAL_LESION, U_MSC_SIGNAL, U_AKT_SIGNAL, U_ANGIOGENIC_SIGNAL, U_SURVIVAL_SIGNAL,
+    U_PTEN_REPRESSION, U_PIK3R2_REPRESSION, U_P53_REPRESSION, U_SIRT7_REPRESSION,
+    U_HBP1_REPRESSION, U_ANG1_EXOGENOUS, U_ANG2_BLOCKADE, U_TIE2_AGONIST,
+) = range(18)
 
 HAZARD_NAMES = (
     "activation", "primordial_death", "primary_progression", "primary_atresia",
@@ -87,13 +98,13 @@ HAZARD_NAMES = (
 OBSERVABLE_NAMES = (
     "perfusion", "tie2_ang1_occupancy", "tie2_ang2_occupancy", "ang1_ang2_ratio",
     "vessel_stability", "growing_follicles", "activation_rate", "ovulation_rate", "atresia_rate",
-    "lh", "surge_gate",
+    "lh", "inhibin", "surge_gate",
 )
 (
     O_PERFUSION, O_TIE2_ANG1_OCCUPANCY, O_TIE2_ANG2_OCCUPANCY, O_ANG1_ANG2_RATIO,
     O_VESSEL_STABILITY, O_GROWING_FOLLICLES, O_ACTIVATION_RATE, O_OVULATION_RATE, O_ATRESIA_RATE,
-    O_LH, O_SURGE_GATE,
-) = range(11)
+    O_LH, O_INHIBIN, O_SURGE_GATE,
+) = range(12)
 
 FOLLICLE_STATES = (
     PRIMORDIAL, PRIMARY, SECONDARY, ANTRAL, PREOVULATORY, CORPORA_LUTEA, ATRETIC,
@@ -107,10 +118,10 @@ def rhs(t, y, p, u, dydt):
     Parameters
     ----------
     t : float               time [day]; the model is autonomous (inputs carry time)
-    y : float64[17]         state, layout ``STATE_NAMES``
-    p : float64[75]         parameters, layout ``PARAM_NAMES``
-    u : float64[16]         inputs, layout ``INPUT_NAMES``
-    dydt : float64[17]      output buffer, overwritten
+    y : float64[20]         state, layout ``STATE_NAMES``
+    p : float64[90]         parameters, layout ``PARAM_NAMES``
+    u : float64[18]         inputs, layout ``INPUT_NAMES``
+    dydt : float64[20]      output buffer, overwritten
     """
     primordial = y[PRIMORDIAL]
     primary = y[PRIMARY]
@@ -122,12 +133,15 @@ def rhs(t, y, p, u, dydt):
     e2 = y[E2]
     fsh = y[FSH]
     amh = y[AMH]
+    lh_tonic = y[LH_TONIC]
     vegf = y[VEGF]
     ang1 = y[ANG1]
     ang2 = y[ANG2]
     vessel_density = y[VESSEL_DENSITY]
     surge = y[SURGE]
     progesterone = y[PROGESTERONE]
+    gc_lesion = y[GC_LESION]
+    stromal_lesion = y[STROMAL_LESION]
     k_activation = p[P_K_ACTIVATION]
     amh_brake_max = p[P_AMH_BRAKE_MAX]
     amh_brake_half = p[P_AMH_BRAKE_HALF]
@@ -173,6 +187,16 @@ def rhs(t, y, p, u, dydt):
     amh_primary_weight = p[P_AMH_PRIMARY_WEIGHT]
     amh_antral_weight = p[P_AMH_ANTRAL_WEIGHT]
     k_amh_clearance = p[P_K_AMH_CLEARANCE]
+    inhibin_secretion = p[P_INHIBIN_SECRETION]
+    inhibin_secondary_weight = p[P_INHIBIN_SECONDARY_WEIGHT]
+    inhibin_preovulatory_weight = p[P_INHIBIN_PREOVULATORY_WEIGHT]
+    inhibin_feedback_half = p[P_INHIBIN_FEEDBACK_HALF]
+    inhibin_feedback_hill = p[P_INHIBIN_FEEDBACK_HILL]
+    lh_tonic_secretion = p[P_LH_TONIC_SECRETION]
+    lh_e2_feedback_half = p[P_LH_E2_FEEDBACK_HALF]
+    lh_e2_feedback_hill = p[P_LH_E2_FEEDBACK_HILL]
+    lh_p4_feedback_half = p[P_LH_P4_FEEDBACK_HALF]
+    k_lh_tonic = p[P_K_LH_TONIC]
     vegf_basal_fraction = p[P_VEGF_BASAL_FRACTION]
     vegf_follicle_ref = p[P_VEGF_FOLLICLE_REF]
     vegf_hypoxia_exponent = p[P_VEGF_HYPOXIA_EXPONENT]
@@ -201,10 +225,17 @@ def rhs(t, y, p, u, dydt):
     lh_surge_amplitude = p[P_LH_SURGE_AMPLITUDE]
     lh_ovulation_half = p[P_LH_OVULATION_HALF]
     lh_ovulation_hill = p[P_LH_OVULATION_HILL]
+    gc_lesion_repair = p[P_GC_LESION_REPAIR]
+    gc_lesion_apoptosis_gain = p[P_GC_LESION_APOPTOSIS_GAIN]
+    stromal_lesion_repair = p[P_STROMAL_LESION_REPAIR]
+    stromal_lesion_capacity_loss = p[P_STROMAL_LESION_CAPACITY_LOSS]
+    msc_repair_gain = p[P_MSC_REPAIR_GAIN]
     injury_primordial = u[U_INJURY_PRIMORDIAL]
     injury_gc = u[U_INJURY_GC]
     injury_burnout = u[U_INJURY_BURNOUT]
     injury_vascular = u[U_INJURY_VASCULAR]
+    injury_gc_lesion = u[U_INJURY_GC_LESION]
+    injury_stromal_lesion = u[U_INJURY_STROMAL_LESION]
     msc_signal = u[U_MSC_SIGNAL]
     akt_signal = u[U_AKT_SIGNAL]
     angiogenic_signal = u[U_ANGIOGENIC_SIGNAL]
@@ -233,14 +264,14 @@ def rhs(t, y, p, u, dydt):
         perfusion_half))
     hypoxia = (1.0 + hypoxia_half) / (perfusion + hypoxia_half)
     fsh_delivered = max(fsh, 0.0) * perfusion
-    apoptosis = ((1.0 + max(injury_gc, 0.0)) * p53_kept / ((1.0 + akt_survival_gain * akt) * (1.0 +
-        msc_survival_gain * msc_paracrine) * (1.0 + survival)))
+    apoptosis = ((1.0 + max(injury_gc, 0.0)) * (1.0 + gc_lesion_apoptosis_gain * max(gc_lesion,
+        0.0)) * p53_kept / ((1.0 + akt_survival_gain * akt) * (1.0 + msc_survival_gain *
+        msc_paracrine) * (1.0 + survival)))
     preantral_stress = apoptosis * pw(hypoxia, hypoxia_atresia_preantral)
     antral_stress = apoptosis * pw(hypoxia, hypoxia_atresia_antral)
     amh_brake = 1.0 - amh_brake_max * hill(amh, amh_brake_half, amh_brake_hill)
     activation_push = 1.0 + akt_activation_gain * akt + max(injury_burnout, 0.0)
     fsh_rescue = hill(fsh_delivered, fsh_rescue_half, fsh_rescue_hill)
-    lh = 1.0 + lh_surge_amplitude * max(surge, 0.0)
     activation = k_activation * activation_push * amh_brake
     primordial_death = (k_primordial_death + max(injury_primordial, 0.0)) * p53_kept
     primary_progression = k_primary_progression
@@ -250,7 +281,8 @@ def rhs(t, y, p, u, dydt):
     antral_progression = (k_antral_progression_max * hill(fsh_delivered, fsh_progression_half,
         fsh_progression_hill))
     antral_atresia = k_antral_atresia_max * (1.0 - fsh_rescue) * antral_stress
-    ovulation = k_ovulation * hill(lh, lh_ovulation_half, lh_ovulation_hill)
+    lh_surge = 1.0 + lh_surge_amplitude * max(surge, 0.0)
+    ovulation = k_ovulation * hill(lh_surge, lh_ovulation_half, lh_ovulation_hill)
     preovulatory_atresia = k_preovulatory_atresia * antral_stress
     luteolysis = k_luteolysis
     atretic_clearance = k_atretic_clearance
@@ -267,7 +299,12 @@ def rhs(t, y, p, u, dydt):
     atresia_flux = (primordial_death_flux + primary_atresia_flux + secondary_atresia_flux +
         antral_atresia_flux + preovulatory_atresia_flux)
     aromatase = fsh_delivered / (fsh_delivered + fsh_aromatase_half)
-    fsh_release = 1.0 - hill(e2, e2_feedback_half, e2_feedback_hill)
+    inhibin = (inhibin_secretion * (inhibin_secondary_weight * secondary + antral +
+        inhibin_preovulatory_weight * preovulatory) * perfusion)
+    fsh_release = ((1.0 - hill(e2, e2_feedback_half, e2_feedback_hill)) / (1.0 + pw(max(inhibin,
+        0.0) / inhibin_feedback_half, inhibin_feedback_hill)))
+    lh_release = ((1.0 - hill(e2, lh_e2_feedback_half, lh_e2_feedback_hill)) / (1.0 +
+        max(progesterone, 0.0) / lh_p4_feedback_half))
     surge_input = (max(e2, 0.0) / surge_e2_half * (1.0 + surge_self_excitation * max(surge, 0.0)) /
         (1.0 + pw(max(progesterone, 0.0), surge_p4_hill)))
     surge_gate = hill(surge_input, 1.0, surge_hill)
@@ -283,10 +320,12 @@ def rhs(t, y, p, u, dydt):
     tie2_ratio = ang2_free / max(tie2_agonism, 1e-12)
     vessel_stability = 1.0 / (1.0 + pw(tie2_ratio / tie2_switch_ratio, tie2_switch_hill))
     vegf_support = hill(vegf, vegf_sprouting_half, 1.0)
+    capacity = vessel_capacity * (1.0 - stromal_lesion_capacity_loss * max(stromal_lesion, 0.0))
     sprouting = (k_sprouting * vegf_support * (1.0 + angiogenic_gain * angiogenic) * (1.0 -
-        vessel_density / vessel_capacity))
+        vessel_density / capacity))
     regression = (k_regression * (1.0 - vessel_stability) * (1.0 - vegf_support) +
         max(injury_vascular, 0.0))
+    lesion_repair = 1.0 + msc_repair_gain * msc_paracrine
     dydt[PRIMORDIAL] = -activation_flux - primordial_death_flux
     dydt[PRIMARY] = activation_flux - primary_progression_flux - primary_atresia_flux
     dydt[SECONDARY] = (primary_progression_flux - secondary_progression_flux -
@@ -300,6 +339,7 @@ def rhs(t, y, p, u, dydt):
     dydt[FSH] = fsh_secretion * fsh_release - k_fsh_clearance * fsh
     dydt[AMH] = (amh_secretion * (amh_primary_weight * primary + secondary + amh_antral_weight *
         antral) - k_amh_clearance * amh)
+    dydt[LH_TONIC] = k_lh_tonic * (lh_tonic_secretion * lh_release - lh_tonic)
     dydt[VEGF] = k_vegf_turnover * (vegf_target - vegf)
     dydt[ANG1] = (k_ang1_turnover * (max(vessel_density, 0.0) * (1.0 + msc_ang1_gain *
         msc_paracrine) - ang1))
@@ -308,6 +348,10 @@ def rhs(t, y, p, u, dydt):
     dydt[SURGE] = k_surge * (surge_gate - surge)
     dydt[PROGESTERONE] = k_luteinization * (corpora_lutea / cl_p4_half - progesterone)
     dydt[OVULATED] = ovulation_flux
+    dydt[GC_LESION] = (max(injury_gc_lesion, 0.0) * (1.0 - gc_lesion) - gc_lesion_repair *
+        lesion_repair * gc_lesion)
+    dydt[STROMAL_LESION] = (max(injury_stromal_lesion, 0.0) * (1.0 - stromal_lesion) -
+        stromal_lesion_repair * lesion_repair * stromal_lesion)
 
 
 @kernel
@@ -321,6 +365,7 @@ def hazards(y, p, u, h):
     amh = y[AMH]
     vessel_density = y[VESSEL_DENSITY]
     surge = y[SURGE]
+    gc_lesion = y[GC_LESION]
     k_activation = p[P_K_ACTIVATION]
     amh_brake_max = p[P_AMH_BRAKE_MAX]
     amh_brake_half = p[P_AMH_BRAKE_HALF]
@@ -355,6 +400,7 @@ def hazards(y, p, u, h):
     lh_surge_amplitude = p[P_LH_SURGE_AMPLITUDE]
     lh_ovulation_half = p[P_LH_OVULATION_HALF]
     lh_ovulation_hill = p[P_LH_OVULATION_HILL]
+    gc_lesion_apoptosis_gain = p[P_GC_LESION_APOPTOSIS_GAIN]
     injury_primordial = u[U_INJURY_PRIMORDIAL]
     injury_gc = u[U_INJURY_GC]
     injury_burnout = u[U_INJURY_BURNOUT]
@@ -381,14 +427,15 @@ def hazards(y, p, u, h):
         perfusion_half))
     hypoxia = (1.0 + hypoxia_half) / (perfusion + hypoxia_half)
     fsh_delivered = max(fsh, 0.0) * perfusion
-    apoptosis = ((1.0 + max(injury_gc, 0.0)) * p53_kept / ((1.0 + akt_survival_gain * akt) * (1.0 +
-        msc_survival_gain * msc_paracrine) * (1.0 + survival)))
+    apoptosis = ((1.0 + max(injury_gc, 0.0)) * (1.0 + gc_lesion_apoptosis_gain * max(gc_lesion,
+        0.0)) * p53_kept / ((1.0 + akt_survival_gain * akt) * (1.0 + msc_survival_gain *
+        msc_paracrine) * (1.0 + survival)))
     preantral_stress = apoptosis * pw(hypoxia, hypoxia_atresia_preantral)
     antral_stress = apoptosis * pw(hypoxia, hypoxia_atresia_antral)
     amh_brake = 1.0 - amh_brake_max * hill(amh, amh_brake_half, amh_brake_hill)
     activation_push = 1.0 + akt_activation_gain * akt + max(injury_burnout, 0.0)
     fsh_rescue = hill(fsh_delivered, fsh_rescue_half, fsh_rescue_hill)
-    lh = 1.0 + lh_surge_amplitude * max(surge, 0.0)
+    lh_surge = 1.0 + lh_surge_amplitude * max(surge, 0.0)
     h[H_ACTIVATION] = k_activation * activation_push * amh_brake
     h[H_PRIMORDIAL_DEATH] = (k_primordial_death + max(injury_primordial, 0.0)) * p53_kept
     h[H_PRIMARY_PROGRESSION] = k_primary_progression
@@ -398,7 +445,7 @@ def hazards(y, p, u, h):
     h[H_ANTRAL_PROGRESSION] = (k_antral_progression_max * hill(fsh_delivered, fsh_progression_half,
         fsh_progression_hill))
     h[H_ANTRAL_ATRESIA] = k_antral_atresia_max * (1.0 - fsh_rescue) * antral_stress
-    h[H_OVULATION] = k_ovulation * hill(lh, lh_ovulation_half, lh_ovulation_hill)
+    h[H_OVULATION] = k_ovulation * hill(lh_surge, lh_ovulation_half, lh_ovulation_hill)
     h[H_PREOVULATORY_ATRESIA] = k_preovulatory_atresia * antral_stress
     h[H_LUTEOLYSIS] = k_luteolysis
     h[H_ATRETIC_CLEARANCE] = k_atretic_clearance
@@ -408,7 +455,7 @@ def hazards(y, p, u, h):
 def observe(y, p, u, out):
     """Write the observables (layout ``OBSERVABLE_NAMES``) of one state into ``out``.
 
-    Shapes as in ``rhs``; ``out`` is float64[11].
+    Shapes as in ``rhs``; ``out`` is float64[12].
     """
     primordial = y[PRIMORDIAL]
     primary = y[PRIMARY]
@@ -418,11 +465,13 @@ def observe(y, p, u, out):
     e2 = y[E2]
     fsh = y[FSH]
     amh = y[AMH]
+    lh_tonic = y[LH_TONIC]
     ang1 = y[ANG1]
     ang2 = y[ANG2]
     vessel_density = y[VESSEL_DENSITY]
     surge = y[SURGE]
     progesterone = y[PROGESTERONE]
+    gc_lesion = y[GC_LESION]
     k_activation = p[P_K_ACTIVATION]
     amh_brake_max = p[P_AMH_BRAKE_MAX]
     amh_brake_half = p[P_AMH_BRAKE_HALF]
@@ -447,6 +496,9 @@ def observe(y, p, u, out):
     pik3r2_akt_gain = p[P_PIK3R2_AKT_GAIN]
     sirt7_survival_gain = p[P_SIRT7_SURVIVAL_GAIN]
     hbp1_survival_gain = p[P_HBP1_SURVIVAL_GAIN]
+    inhibin_secretion = p[P_INHIBIN_SECRETION]
+    inhibin_secondary_weight = p[P_INHIBIN_SECONDARY_WEIGHT]
+    inhibin_preovulatory_weight = p[P_INHIBIN_PREOVULATORY_WEIGHT]
     tie2_kd = p[P_TIE2_KD]
     ang2_ang1_ratio_healthy = p[P_ANG2_ANG1_RATIO_HEALTHY]
     tie2_switch_ratio = p[P_TIE2_SWITCH_RATIO]
@@ -458,6 +510,7 @@ def observe(y, p, u, out):
     lh_surge_amplitude = p[P_LH_SURGE_AMPLITUDE]
     lh_ovulation_half = p[P_LH_OVULATION_HALF]
     lh_ovulation_hill = p[P_LH_OVULATION_HILL]
+    gc_lesion_apoptosis_gain = p[P_GC_LESION_APOPTOSIS_GAIN]
     injury_primordial = u[U_INJURY_PRIMORDIAL]
     injury_gc = u[U_INJURY_GC]
     injury_burnout = u[U_INJURY_BURNOUT]
@@ -487,20 +540,22 @@ def observe(y, p, u, out):
         perfusion_half))
     hypoxia = (1.0 + hypoxia_half) / (perfusion + hypoxia_half)
     fsh_delivered = max(fsh, 0.0) * perfusion
-    apoptosis = ((1.0 + max(injury_gc, 0.0)) * p53_kept / ((1.0 + akt_survival_gain * akt) * (1.0 +
-        msc_survival_gain * msc_paracrine) * (1.0 + survival)))
+    apoptosis = ((1.0 + max(injury_gc, 0.0)) * (1.0 + gc_lesion_apoptosis_gain * max(gc_lesion,
+        0.0)) * p53_kept / ((1.0 + akt_survival_gain * akt) * (1.0 + msc_survival_gain *
+        msc_paracrine) * (1.0 + survival)))
     preantral_stress = apoptosis * pw(hypoxia, hypoxia_atresia_preantral)
     antral_stress = apoptosis * pw(hypoxia, hypoxia_atresia_antral)
     amh_brake = 1.0 - amh_brake_max * hill(amh, amh_brake_half, amh_brake_hill)
     activation_push = 1.0 + akt_activation_gain * akt + max(injury_burnout, 0.0)
     fsh_rescue = hill(fsh_delivered, fsh_rescue_half, fsh_rescue_hill)
-    lh = 1.0 + lh_surge_amplitude * max(surge, 0.0)
+    lh = max(lh_tonic, 0.0) + lh_surge_amplitude * max(surge, 0.0)
     activation = k_activation * activation_push * amh_brake
     primordial_death = (k_primordial_death + max(injury_primordial, 0.0)) * p53_kept
     primary_atresia = k_primary_atresia * preantral_stress
     secondary_atresia = k_secondary_atresia * preantral_stress
     antral_atresia = k_antral_atresia_max * (1.0 - fsh_rescue) * antral_stress
-    ovulation = k_ovulation * hill(lh, lh_ovulation_half, lh_ovulation_hill)
+    lh_surge = 1.0 + lh_surge_amplitude * max(surge, 0.0)
+    ovulation = k_ovulation * hill(lh_surge, lh_ovulation_half, lh_ovulation_hill)
     preovulatory_atresia = k_preovulatory_atresia * antral_stress
     activation_flux = activation * primordial
     primordial_death_flux = primordial_death * primordial
@@ -511,6 +566,8 @@ def observe(y, p, u, out):
     preovulatory_atresia_flux = preovulatory_atresia * preovulatory
     atresia_flux = (primordial_death_flux + primary_atresia_flux + secondary_atresia_flux +
         antral_atresia_flux + preovulatory_atresia_flux)
+    inhibin = (inhibin_secretion * (inhibin_secondary_weight * secondary + antral +
+        inhibin_preovulatory_weight * preovulatory) * perfusion)
     surge_input = (max(e2, 0.0) / surge_e2_half * (1.0 + surge_self_excitation * max(surge, 0.0)) /
         (1.0 + pw(max(progesterone, 0.0), surge_p4_hill)))
     surge_gate = hill(surge_input, 1.0, surge_hill)
@@ -531,4 +588,5 @@ def observe(y, p, u, out):
     out[O_OVULATION_RATE] = ovulation_flux
     out[O_ATRESIA_RATE] = atresia_flux
     out[O_LH] = lh
+    out[O_INHIBIN] = inhibin
     out[O_SURGE_GATE] = surge_gate

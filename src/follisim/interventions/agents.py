@@ -10,7 +10,9 @@ the chain's amounts onto the model's input channels:
 * ``ev``: plasma EVs -> ovarian cargo [ug EV protein]; each miRNA of the cargo represses its
   targets (log-Hill) on the target's input channel;
 * ``recombinant_ang1``, ``ang2_antibody``, ``tie2_agonist``: one plasma compartment acting on
-  ``ang1_exogenous``, ``ang2_blockade`` (Hill, < 1) and ``tie2_agonist``.
+  ``ang1_exogenous``, ``ang2_blockade`` (Hill, < 1) and ``tie2_agonist``;
+* ``ovariectomy`` (surgery, no PK): the dose is the fraction of ovarian tissue removed; every
+  follicle state is multiplied by ``1 - dose`` on the day.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 
 from follisim.interventions.mirna import TARGET_CHANNELS, MiRNA
 from follisim.interventions.parameters import rate
-from follisim.protocols import PkChain, PkDose, PkEffect
+from follisim.protocols import PkChain, PkDose, PkEffect, StateScale
 
 CENTRAL, EFFECT = "central", "effect"
 
@@ -29,9 +31,12 @@ MECHANISM_CHANNELS = {
     "gc_apoptosis": "injury_gc",
     "burnout": "injury_burnout",
     "vascular": "injury_vascular",
+    "gc_lesion": "injury_gc_lesion",
+    "stromal_lesion": "injury_stromal_lesion",
 }
 MECHANISM_POTENCY = {"primordial_apoptosis": "primordial", "gc_apoptosis": "gc",
-                     "burnout": "burnout", "vascular": "vascular"}
+                     "burnout": "burnout", "vascular": "vascular", "gc_lesion": "gc_lesion",
+                     "stromal_lesion": "stromal_lesion"}
 
 #: Strain presets: body weight converts per-animal doses (mg) to mg/kg. Sources: Tang 2018 SD
 #: rats 200 +/- 20 g; Wistar 180-200 g (poi_induction_protocols.csv, CTX_wistar_50_8).
@@ -68,7 +73,17 @@ AGENTS = {a.name: a for a in (
           "Ang2-neutralising IgG"),
     Agent("tie2_agonist", "tie2_agonist", "mg/kg", ("mg/kg",),
           {"iv": CENTRAL, "ip": CENTRAL, "sc": CENTRAL}, "Tie2-activating agonist"),
+    Agent("ovariectomy", "surgery", "fraction", ("fraction",), {"surgical": "tissue"},
+          "surgical removal of ovarian tissue: dose 1 = bilateral ovariectomy (every follicle "
+          "and corpus luteum removed), 0.5 = unilateral"),
 )}
+
+
+def surgery_scalings(fraction: float, days: tuple[float, ...], states: tuple[str, ...]
+                     ) -> tuple[StateScale, ...]:
+    """Removing ``fraction`` of the ovarian tissue on each of ``days`` multiplies every
+    follicle state by ``1 - fraction``."""
+    return tuple(StateScale(state, day, 1.0 - fraction) for day in days for state in states)
 
 
 def to_canonical(agent: Agent, amount: float, unit: str, params: Mapping[str, float],

@@ -22,14 +22,16 @@ def _p(name, default, unit, bounds, description, scale="log", source="assumed", 
     return Parameter(name, default, unit, bounds, description, scale, source, reference)
 
 
-CTX_FIT = ("Tang 2018 POI/control ratios at day 35, 9-day means (8 endpoints, rat_outcomes.csv), "
-           "weighted by their standard errors; follisim.calibrate.ctx")
+CTX_FIT = ("Tang 2018's untreated CTX arm at day 35 (rat_outcomes.csv): POI/control ratios of "
+           "the five follicle counts and E2 and the share in persistent diestrus, scored as "
+           "follisim compare scores them (40 animals per arm); follisim calibrate "
+           "configs/calibrate_ctx.toml (FSH, AMH and regular cycles held out)")
 
 
 def _injury(prefix: str, label: str, half_life: float, half_life_source: str,
-            half_life_ref: str, potencies: tuple[float, float, float, float],
+            half_life_ref: str, potencies: tuple[float, ...],
             effect_half_life: float, source: str, reference: str) -> tuple[Parameter, ...]:
-    prim, gc, burn, vasc = potencies
+    prim, gc, burn, vasc, gc_lesion, stromal_lesion = potencies
     return (
         _p(f"{prefix}_half_life", half_life, "day", (1 * MINUTE, 2.0),
            f"Plasma half-life of the active species of {label}", source=half_life_source,
@@ -49,6 +51,12 @@ def _injury(prefix: str, label: str, half_life: float, half_life_source: str,
         _p(f"{prefix}_vascular_potency", vasc, "1/day per mg/kg", (1e-7, 1.0),
            f"Vessel regression rate per mg/kg of {label} burden", source=source,
            reference=reference),
+        _p(f"{prefix}_gc_lesion_potency", gc_lesion, "1/day per mg/kg", (1e-8, 1.0),
+           f"Formation rate of the lasting granulosa-cell lesion per mg/kg of {label} burden",
+           source=source, reference=reference),
+        _p(f"{prefix}_stromal_lesion_potency", stromal_lesion, "1/day per mg/kg", (1e-8, 1.0),
+           f"Formation rate of the lasting stromal lesion per mg/kg of {label} burden",
+           source=source, reference=reference),
     )
 
 
@@ -56,15 +64,16 @@ PARAMETERS = ParameterSpace((
     *_injury("cyclophosphamide", "cyclophosphamide", 55 * MINUTE, SLADEK,
              "apparent half-life of phosphoramide mustard after a cyclophosphamide dose in the "
              "rat: 55 min (Sladek 1984; 4-hydroxy-CPA 34 min)",
-             (0.0002551, 0.1466, 0.07535, 0.004694), 7.858, "fitted", CTX_FIT),
+             (0.0003639, 0.001275, 0.007516, 0.0002248, 0.0006364, 7.964e-06), 8.291, "fitted",
+             CTX_FIT),
     *_injury("cisplatin", "cisplatin", 30 * MINUTE, "assumed",
              "no rat plasma half-life in the curated sources",
-             (0.00319, 1.83, 0.942, 0.0587), 7.858, "assumed",
+             (0.004549, 0.01594, 0.09395, 0.00281, 0.007955, 9.955e-05), 8.291, "assumed",
              "cyclophosphamide fit x 12.5, the ratio of total doses of the CTX (150 mg/kg) and "
              "cisplatin (12 mg/kg) POI protocols; no cisplatin outcome data"),
     *_injury("busulfan", "busulfan", 2 * HOUR, "assumed",
              "no rat plasma half-life in the curated sources",
-             (0.00128, 0.733, 0.377, 0.0235), 7.858, "assumed",
+             (0.00182, 0.006375, 0.03758, 0.001124, 0.003182, 3.982e-05), 8.291, "assumed",
              "cyclophosphamide fit x 5 (busulfan is given at 1/10 of the CTX dose in CTX+BU "
              "protocols); no busulfan outcome data"),
     # --- hUCMSCs ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,7 +41,12 @@ from follisim.interventions import (
     Target,
 )
 from follisim.interventions import PARAMETERS as INTERVENTION_PARAMETERS
-from follisim.interventions.agents import build_chain, dose_events, to_canonical
+from follisim.interventions.agents import (
+    build_chain,
+    dose_events,
+    surgery_scalings,
+    to_canonical,
+)
 from follisim.io.config import (
     INITIAL_STATES,
     MAX_BURN_IN,
@@ -215,7 +221,8 @@ def _dose_lines(dose: Table, end: float) -> list[dict]:
     dose.refuse(("start_day",), "applies to presets only; give the dose days in days")
     agent_name = dose.string("agent", None, tuple(AGENTS), what="agent")
     agent = AGENTS[agent_name]
-    amount = dose.number("dose", None, 0.0, unit=agent.unit)
+    amount = dose.number("dose", None, 0.0, 1.0 if agent.kind == "surgery" else math.inf,
+                         unit=agent.unit)
     unit = _listed(dose, "unit", agent.units, f"{{}} is not a unit of {agent_name}")
     route = _listed(dose, "route", tuple(agent.routes), f"unknown route {{}} for {agent_name}")
     days = _days(dose, "days", end)
@@ -280,13 +287,18 @@ def build_protocol(lines: tuple[DoseRecord, ...], values: Mapping[str, float],
     """
     chains: dict[ChainKey, object] = {}
     events = []
+    scalings = []
     for line in lines:
+        if AGENTS[line.agent].kind == "surgery":
+            scalings += surgery_scalings(line.dose, line.days, RAT.follicle_states)
+            continue
         ck = line.chain
         if ck not in chains:
             chains[ck] = build_chain(ck, values, mirnas)
         amount = to_canonical(AGENTS[line.agent], line.dose, line.unit, values, body_weight)
         events += dose_events(ck, amount, line.route, line.days)
-    return Protocol(chains=tuple(chains.values()), doses=tuple(events))
+    return Protocol(chains=tuple(chains.values()), doses=tuple(events),
+                    scalings=tuple(scalings))
 
 
 #: Dose modifiers, named ``<agent>.<kind>`` (or ``ev.cargo.<miRNA>``): what a sweep or a
@@ -467,8 +479,13 @@ def parse_experiment(doc: Mapping[str, Any], source: str = "<experiment>") -> Ex
                         description=arm_description, sha256=sha256)
         arms.append(Arm(name, cfg, values, tuple(records)))
     compare = top.mapping("compare", what="comparison settings (docs/compare.md)")
-    return Experiment(source, description, strain, measure, tuple(arms), sha256, window, mirnas,
-                      compare)
+    experiment = Experiment(source, description, strain, measure, tuple(arms), sha256, window,
+                            mirnas, compare)
+    if compare:
+        from follisim.compare.settings import settings  # validated here like every table
+
+        settings(experiment)
+    return experiment
 
 
 def load_experiment(path: str | Path) -> Experiment:

@@ -9,8 +9,9 @@ from follisim.protocols.schedule import (
     PkDose,
     PkEffect,
     Protocol,
+    StateScale,
     stack,
 )
 
 __all__ = ["Bolus", "Compiled", "CompiledBatch", "InputStep", "PkChain", "PkDose", "PkEffect",
-           "Protocol", "stack"]
+           "Protocol", "StateScale", "stack"]

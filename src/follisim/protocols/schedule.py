@@ -1,7 +1,8 @@
 """Protocols: what happens when, compiled to flat arrays the integrator steps to exactly.
 
 * :class:`InputStep` holds an input channel at a level over ``[start, stop)`` days;
-* :class:`Bolus` adds an amount to a state at a day;
+* :class:`Bolus` adds an amount to a state at a day; :class:`StateScale` multiplies a state
+  (surgery);
 * :class:`PkChain` declares a linear ``central -> effect site`` chain solved in closed form
   (``follisim.core.pk``) whose effect-site amount drives input channels through
   :class:`PkEffect` maps; :class:`PkDose` adds an amount to one of its compartments.
@@ -36,6 +37,15 @@ class Bolus:
     state: str
     day: float
     amount: float
+
+
+@dataclass(frozen=True)
+class StateScale:
+    """Multiply ``state`` by ``factor`` at ``day`` (e.g. surgery removing ovarian tissue)."""
+
+    state: str
+    day: float
+    factor: float
 
 
 @dataclass(frozen=True)
@@ -180,6 +190,7 @@ class Protocol:
 
     steps: tuple[InputStep, ...] = ()
     boluses: tuple[Bolus, ...] = ()
+    scalings: tuple[StateScale, ...] = ()
     chains: tuple[PkChain, ...] = ()
     doses: tuple[PkDose, ...] = ()
 
@@ -202,6 +213,13 @@ class Protocol:
             rows.append((s.start, dopri5.SET_INPUT, j, s.level))
             if s.stop <= t1:
                 rows.append((s.stop, dopri5.SET_INPUT, j, 0.0))
+        for sc in self.scalings:
+            check_day(sc.day, f"scaling of {sc.state!r}")
+            if not (math.isfinite(sc.factor) and sc.factor >= 0):
+                raise SpecError(f"scaling of {sc.state!r} on day {sc.day}: factor must be "
+                                "finite and >= 0")
+            rows.append((sc.day, dopri5.SCALE_STATE,
+                         _index(model.state_names, sc.state, "state"), sc.factor))
         for b in self.boluses:
             check_day(b.day, f"bolus into {b.state!r}")
             rows.append((b.day, dopri5.ADD_STATE, _index(model.state_names, b.state, "state"),

@@ -25,8 +25,10 @@ RAT = ModelSpec(
     initial_guess={
         "primordial": 6000.0, "primary": 90.0, "secondary": 45.0, "antral": 12.0,
         "preovulatory": 6.0, "corpora_lutea": 30.0, "atretic": 30.0, "e2": 50.0, "fsh": 2.0,
-        "amh": 80.0, "vegf": 1.0, "ang1": 1.0, "ang2": 1.0, "vessel_density": 1.0,
-        "surge": 0.0, "progesterone": 0.0, "ovulated": 0.0,
+        "amh": 80.0, "lh_tonic": 1.0, "vegf": 1.0, "ang1": 1.0, "ang2": 1.0,
+        "vessel_density": 1.0,
+        "surge": 0.0, "progesterone": 0.0, "ovulated": 0.0, "gc_lesion": 0.0,
+        "stromal_lesion": 0.0,
     },
     init_from_parameter={"primordial": "primordial_initial"},
     frozen_in_steady_state=("primordial", "ovulated"),

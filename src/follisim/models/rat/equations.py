@@ -105,13 +105,14 @@ def fsh_delivered(fsh, perfusion):
 
 
 @eq.signal(unit="1")
-def apoptosis(injury_gc, p53_kept, akt_survival_gain, akt, msc_survival_gain, msc_paracrine,
-              survival):
-    """Growing-follicle apoptosis signal: raised by granulosa injury, lowered by AKT (the
-    protective sign), MSC paracrine signal and survival signals; 1 in health."""
-    return (1 + pos(injury_gc)) * p53_kept / ((1 + akt_survival_gain * akt)
-                                              * (1 + msc_survival_gain * msc_paracrine)
-                                              * (1 + survival))
+def apoptosis(injury_gc, gc_lesion_apoptosis_gain, gc_lesion, p53_kept, akt_survival_gain, akt,
+              msc_survival_gain, msc_paracrine, survival):
+    """Growing-follicle apoptosis signal: raised by acute granulosa injury and by the lasting
+    granulosa-cell lesion, lowered by AKT (the protective sign), MSC paracrine signal and
+    survival signals; 1 in health."""
+    return (1 + pos(injury_gc)) * (1 + gc_lesion_apoptosis_gain * pos(gc_lesion)) * p53_kept \
+        / ((1 + akt_survival_gain * akt) * (1 + msc_survival_gain * msc_paracrine)
+           * (1 + survival))
 
 
 @eq.signal(unit="1")
@@ -148,10 +149,10 @@ def fsh_rescue(fsh_delivered, fsh_rescue_half, fsh_rescue_hill):
     return hill(fsh_delivered, fsh_rescue_half, fsh_rescue_hill)
 
 
-@eq.signal(unit="multiples of tonic LH")
-def lh(lh_surge_amplitude, surge):
-    """Serum LH (quasi-steady): tonic level plus the surge."""
-    return 1 + lh_surge_amplitude * pos(surge)
+@eq.signal(unit="multiples of the healthy mean tonic LH")
+def lh(lh_tonic, lh_surge_amplitude, surge):
+    """Serum LH: the tonic level plus the surge (quasi-steady in the surge)."""
+    return pos(lh_tonic) + lh_surge_amplitude * pos(surge)
 
 
 @eq.hazard()
@@ -204,10 +205,17 @@ def antral_atresia(k_antral_atresia_max, fsh_rescue, antral_stress):
     return k_antral_atresia_max * (1 - fsh_rescue) * antral_stress
 
 
+@eq.signal(unit="multiples of the healthy mean tonic LH")
+def lh_surge(lh_surge_amplitude, surge):
+    """LH that the surge adds on a healthy tonic level: what gates ovulation."""
+    return 1 + lh_surge_amplitude * pos(surge)
+
+
 @eq.hazard()
-def ovulation(k_ovulation, lh, lh_ovulation_half, lh_ovulation_hill):
-    """Ovulation (luteinisation) of preovulatory follicles, gated by the LH surge."""
-    return k_ovulation * hill(lh, lh_ovulation_half, lh_ovulation_hill)
+def ovulation(k_ovulation, lh_surge, lh_ovulation_half, lh_ovulation_hill):
+    """Ovulation (luteinisation) of preovulatory follicles, gated by the LH surge; a raised
+    tonic LH (after follicle loss) does not ovulate follicles (simplification)."""
+    return k_ovulation * hill(lh_surge, lh_ovulation_half, lh_ovulation_hill)
 
 
 @eq.hazard()
@@ -358,10 +366,31 @@ def aromatase(fsh_delivered, fsh_aromatase_half):
     return fsh_delivered / (fsh_delivered + fsh_aromatase_half)
 
 
+@eq.signal(unit="1 (healthy mean = 1)")
+def inhibin(inhibin_secretion, inhibin_secondary_weight, secondary, antral,
+            inhibin_preovulatory_weight, preovulatory, perfusion):
+    """Serum inhibin B from granulosa cells of preantral and antral follicles (less from
+    preovulatory ones), released in proportion to perfusion; quasi-steady (plasma half-life
+    minutes)."""
+    return inhibin_secretion * (inhibin_secondary_weight * secondary + antral
+                                + inhibin_preovulatory_weight * preovulatory) * perfusion
+
+
 @eq.signal(unit="1")
-def fsh_release(e2, e2_feedback_half, e2_feedback_hill):
-    """Share of pituitary FSH secretion left under E2 negative feedback."""
-    return 1 - hill(e2, e2_feedback_half, e2_feedback_hill)
+def fsh_release(e2, e2_feedback_half, e2_feedback_hill, inhibin, inhibin_feedback_half,
+                inhibin_feedback_hill):
+    """Share of pituitary FSH secretion left under negative feedback: E2 and inhibin B (the
+    rat's main FSH brake)."""
+    return (1 - hill(e2, e2_feedback_half, e2_feedback_hill)) \
+        / (1 + (pos(inhibin) / inhibin_feedback_half) ** inhibin_feedback_hill)
+
+
+@eq.signal(unit="1")
+def lh_release(e2, lh_e2_feedback_half, lh_e2_feedback_hill, progesterone,
+               lh_p4_feedback_half):
+    """Share of tonic LH secretion left under E2 and luteal progesterone negative feedback."""
+    return (1 - hill(e2, lh_e2_feedback_half, lh_e2_feedback_hill)) \
+        / (1 + pos(progesterone) / lh_p4_feedback_half)
 
 
 @eq.rate("e2", unit="pg/mL/day")
@@ -377,6 +406,12 @@ def d_e2(e2_secretion, antral, e2_preovulatory_weight, preovulatory, perfusion, 
 def d_fsh(fsh_secretion, fsh_release, k_fsh_clearance, fsh):
     """Serum FSH: pituitary secretion under E2 negative feedback; first-order elimination."""
     return fsh_secretion * fsh_release - k_fsh_clearance * fsh
+
+
+@eq.rate("lh_tonic", unit="1/day")
+def d_lh_tonic(k_lh_tonic, lh_tonic_secretion, lh_release, lh_tonic):
+    """Tonic LH adapts to the ovarian feedback over days (castrate level lh_tonic_secretion)."""
+    return k_lh_tonic * (lh_tonic_secretion * lh_release - lh_tonic)
 
 
 @eq.rate("amh", unit="ng/L/day")
@@ -469,12 +504,17 @@ def vegf_support(vegf, vegf_sprouting_half):
     return hill(vegf, vegf_sprouting_half, 1)
 
 
+@eq.signal(unit="1")
+def capacity(vessel_capacity, stromal_lesion_capacity_loss, stromal_lesion):
+    """Vessel capacity of the ovary, reduced by the lasting stromal lesion (fibrosis)."""
+    return vessel_capacity * (1 - stromal_lesion_capacity_loss * pos(stromal_lesion))
+
+
 @eq.signal(unit="1/day")
-def sprouting(k_sprouting, vegf_support, angiogenic_gain, angiogenic, vessel_density,
-              vessel_capacity):
+def sprouting(k_sprouting, vegf_support, angiogenic_gain, angiogenic, vessel_density, capacity):
     """VEGF-driven vessel growth per unit density, logistic in the ovary's capacity."""
     return k_sprouting * vegf_support * (1 + angiogenic_gain * angiogenic) \
-        * (1 - vessel_density / vessel_capacity)
+        * (1 - vessel_density / capacity)
 
 
 @eq.signal(unit="1/day")
@@ -505,6 +545,30 @@ def d_ang2(k_ang2_turnover, ang2_target, ang2):
 def d_vessel_density(sprouting, regression, vessel_density):
     """Microvessel density: sprouting minus regression."""
     return (sprouting - regression) * vessel_density
+
+
+# --- lasting damage ---------------------------------------------------------------------------
+eq.group("lesions", "Lasting damage (hypotheses)")
+
+
+@eq.signal(unit="1/day")
+def lesion_repair(msc_repair_gain, msc_paracrine):
+    """Fold of the lesion repair rates: MSC paracrine factors speed repair (hypothesis)."""
+    return 1 + msc_repair_gain * msc_paracrine
+
+
+@eq.rate("gc_lesion", unit="1/day")
+def d_gc_lesion(injury_gc_lesion, gc_lesion, gc_lesion_repair, lesion_repair):
+    """Lasting granulosa-cell lesion (senescence): formed by injury, repaired slowly."""
+    return pos(injury_gc_lesion) * (1 - gc_lesion) - gc_lesion_repair * lesion_repair * gc_lesion
+
+
+@eq.rate("stromal_lesion", unit="1/day")
+def d_stromal_lesion(injury_stromal_lesion, stromal_lesion, stromal_lesion_repair,
+                     lesion_repair):
+    """Lasting stromal/vascular lesion (fibrosis): formed by injury, repaired slowly."""
+    return pos(injury_stromal_lesion) * (1 - stromal_lesion) \
+        - stromal_lesion_repair * lesion_repair * stromal_lesion
 
 
 # --- observables ----------------------------------------------------------------------------
@@ -558,4 +622,4 @@ def atresia_rate(atresia_flux):
     return atresia_flux
 
 
-eq.expose("lh", "surge_gate")
+eq.expose("lh", "inhibin", "surge_gate")

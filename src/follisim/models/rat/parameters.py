@@ -19,6 +19,12 @@ NORMALISATION = ("normalisation: chosen by follisim.calibrate.healthy so that th
 PERIOD_FIT = ("cycle length 4.5 d, the middle of the reported 4-5 d (rat_physiology.csv, "
               "estrous_len_hindawi); solved by follisim.calibrate.healthy")
 PER_UNIT = "per unit of the input"
+INHIBIN_NORM = ("normalisation: chosen by follisim.calibrate.healthy so that the healthy limit "
+                "cycle has cycle-mean inhibin B = 1 (relative units; no rat inhibin numbers in "
+                "the curated data)")
+LH_NORM = ("normalisation: chosen by follisim.calibrate.healthy so that the healthy limit cycle "
+           "has cycle-mean tonic LH = 1 (LH in multiples of the healthy mean tonic level) with "
+           "the 20-fold castrate level of lh_tonic_secretion")
 
 
 def _p(name, default, unit, bounds, description, scale="lin", source="assumed", reference=""):
@@ -122,7 +128,7 @@ PARAMETERS = ParameterSpace((
     _p("injury_ang2_induction", 5.0, "day", (0.0, 100.0),
        "Fold increase of Ang2 production per 1/day of vascular injury rate"),
     # --- hormones ------------------------------------------------------------------------
-    _p("e2_secretion", 7.11922, "pg/mL/day per follicle", (0.01, 1000.0),
+    _p("e2_secretion", 6.97997, "pg/mL/day per follicle", (0.01, 1000.0),
        "E2 secretion per antral follicle at healthy perfusion and saturating FSH", "log",
        source="fitted", reference=TANG_FIT),
     _p("e2_preovulatory_weight", 8.0, "1", (1.0, 50.0),
@@ -136,16 +142,18 @@ PARAMETERS = ParameterSpace((
        reference="no rat value found (LITERATURE check); effective relaxation rate: it shapes "
                  "E2 within the cycle (trough, rise to the surge); the fitted cycle means "
                  "absorb it"),
-    _p("fsh_secretion", 21.0416, "ng/L/day", (0.1, 10000.0),
+    _p("fsh_secretion", 32.5614, "ng/L/day", (0.1, 10000.0),
        "Pituitary FSH secretion without E2 feedback", "log", source="fitted", reference=TANG_FIT),
-    _p("e2_feedback_half", 40.0, "pg/mL", (5.0, 500.0),
-       "E2 level halving FSH secretion (negative feedback)", "log"),
+    _p("e2_feedback_half", 100.0, "pg/mL", (5.0, 500.0),
+       "E2 level halving FSH secretion (negative feedback)", "log",
+       reference="assumed: weak against inhibin; E2 antiserum at dioestrus raised FSH only to "
+                 "144 +/- 22 % (n.s.) while LH rose to 318 % (rat_gonadotropins.csv)"),
     _p("e2_feedback_hill", 2.0, "1", (0.5, 6.0), "Hill coefficient of E2 negative feedback"),
     _p("k_fsh_clearance", 4.0, "1/day", (1.0, 500.0),
        "First-order elimination of serum FSH", "log",
        reference="rat LH initial half-life 14-23 min and human FSH 4.6 h (LITERATURE check); "
                  "no rat FSH value found"),
-    _p("amh_secretion", 0.680856, "ng/L/day per follicle", (0.001, 1000.0),
+    _p("amh_secretion", 0.681003, "ng/L/day per follicle", (0.001, 1000.0),
        "AMH secretion per secondary-follicle equivalent", "log", source="fitted",
        reference=TANG_FIT),
     _p("amh_primary_weight", 0.2, "1", (0.0, 2.0),
@@ -156,10 +164,46 @@ PARAMETERS = ParameterSpace((
        "First-order elimination of serum AMH", "log",
        reference="terminal half-life 27.6 h in women after oophorectomy (Griesinger 2012 JCEM); "
                  "no rat value found"),
+    # --- gonadotropin axis: inhibin and tonic LH ---------------------------------------------
+    _p("inhibin_secretion", 0.0161279, "1 per follicle (healthy mean = 1)", (1e-5, 100.0),
+       "Serum inhibin B per antral-follicle equivalent at healthy perfusion (quasi-steady: "
+       "rat serum inhibin half-life 14-15 min, Robertson 1988, rat_gonadotropins.csv)", "log",
+       source="fitted", reference=INHIBIN_NORM),
+    _p("inhibin_secondary_weight", 1.0, "1", (0.0, 4.0),
+       "Inhibin B output of a secondary (preantral) follicle relative to an antral one",
+       reference="assumed equal: small growing follicles secrete inhibin B, mature antral "
+                 "follicles inhibin A (rat abstract, rat_gonadotropins.csv)"),
+    _p("inhibin_preovulatory_weight", 0.5, "1", (0.0, 4.0),
+       "Inhibin B output of a preovulatory follicle relative to an antral one",
+       reference="assumed: dominant/preovulatory follicles shift to inhibin A"),
+    _p("inhibin_feedback_half", 0.5, "1 (healthy mean = 1)", (0.05, 20.0),
+       "Inhibin B level halving pituitary FSH secretion", "log",
+       reference="assumed: inhibin B is the rat's main FSH brake (anti-inhibin serum raises FSH "
+                 "but not LH for ~28 h; follicular fluid halves FSH pulse frequency in OVX "
+                 "rats, rat_gonadotropins.csv); a healthy level brakes secretion 3-fold"),
+    _p("inhibin_feedback_hill", 1.0, "1", (0.5, 4.0),
+       "Steepness of the inhibin brake on FSH secretion"),
+    _p("lh_tonic_secretion", 20.0, "multiples of the healthy mean tonic LH", (0.1, 100.0),
+       "Tonic LH without ovarian negative feedback (the castrate level)", "log",
+       source="fitted", reference="set to the reported castrate rise: plasma LH 'about 20-fold'"
+                                  " over intact dioestrus/oestrus rats 2 months after "
+                                  "ovariectomy (rat_gonadotropins.csv)"),
+    _p("lh_e2_feedback_half", 15.1519, "pg/mL", (0.5, 500.0),
+       "E2 level halving tonic LH secretion (negative feedback)", "log", source="fitted",
+       reference=LH_NORM),
+    _p("lh_e2_feedback_hill", 2.0, "1", (0.5, 6.0), "Steepness of E2 feedback on tonic LH"),
+    _p("lh_p4_feedback_half", 1.0, "1 (1 = half-blocks the surge)", (0.05, 20.0),
+       "Luteal progesterone level halving tonic LH secretion", "log"),
+    _p("k_lh_tonic", 0.5, "1/day", (0.01, 50.0),
+       "Rate at which tonic LH secretion adapts to ovarian feedback", "log",
+       reference="assumed: with a 20-fold castrate level it gives the 3.2-fold LH rise 6 h "
+                 "after E2 antiserum at dioestrus (rat_gonadotropins.csv); the further rise "
+                 "over weeks after ovariectomy (still rising at day 30) is not captured; the "
+                 "plasma half-life itself is minutes (13.7 min, rat_cycle.csv)"),
     # --- vasculature -----------------------------------------------------------------------
     _p("vegf_basal_fraction", 0.5, "1", (0.0, 1.0),
        "Share of healthy ovarian VEGF production not tied to antral follicles"),
-    _p("vegf_follicle_ref", 18.0173, "follicles", (0.1, 10000.0),
+    _p("vegf_follicle_ref", 17.8632, "follicles", (0.1, 10000.0),
        "Antral + preovulatory count at which follicular VEGF output is at its healthy level",
        "log", source="fitted", reference=NORMALISATION),
     _p("vegf_hypoxia_exponent", 1.0, "1", (0.0, 4.0),
@@ -203,7 +247,7 @@ PARAMETERS = ParameterSpace((
        "Carrying capacity of ovarian vessel density (relative to healthy)", "log",
        source="fitted", reference=NORMALISATION),
     # --- estrous cycle ---------------------------------------------------------------------
-    _p("surge_e2_half", 81.5335, "pg/mL", (5.0, 1000.0),
+    _p("surge_e2_half", 88.4794, "pg/mL", (5.0, 1000.0),
        "E2 level that half-activates the surge generator without self-excitation", "log",
        source="fitted", reference=PERIOD_FIT),
     _p("surge_self_excitation", 3.0, "1", (0.0, 20.0),
@@ -229,4 +273,21 @@ PARAMETERS = ParameterSpace((
     _p("lh_ovulation_half", 8.0, "multiples of tonic LH", (1.5, 200.0),
        "LH level giving half-maximal ovulation (tonic LH gives almost none)", "log"),
     _p("lh_ovulation_hill", 6.0, "1", (1.0, 12.0), "Steepness of the LH ovulation gate"),
+
+    # --- lasting damage (hypotheses; docs/model.md) -------------------------------------------
+    _p("gc_lesion_repair", 0.01, "1/day", (1e-4, 1.0),
+       "Repair rate of the lasting granulosa-cell lesion (senescence)", "log",
+       reference="assumed: untreated POI persists for at least 3-8 weeks after POI-grade "
+                 "protocols (poi_timecourse.md), so repair is slower than ~1/60 per day"),
+    _p("gc_lesion_apoptosis_gain", 4.0, "1", (0.0, 50.0),
+       "Fold rise of growing-follicle apoptosis per unit granulosa-cell lesion"),
+    _p("stromal_lesion_repair", 0.01, "1/day", (1e-4, 1.0),
+       "Repair rate of the lasting stromal/vascular lesion (fibrosis)", "log",
+       reference="assumed, as gc_lesion_repair"),
+    _p("stromal_lesion_capacity_loss", 0.5, "1", (0.0, 1.0),
+       "Fraction of the ovary's vessel capacity lost at a full stromal lesion"),
+    _p("msc_repair_gain", 2.0, "1 per unit MSC signal", (0.0, 20.0),
+       "Fold rise of lesion repair per unit MSC paracrine signal",
+       reference="hypothesis: MSC paracrine factors restore granulosa and stromal function "
+                 "(reported as lasting recovery after hUCMSC, poi_timecourse.md item 3)"),
 ))

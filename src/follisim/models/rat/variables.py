@@ -25,6 +25,7 @@ STATES = (
     Variable("e2", "pg/mL", "serum estradiol"),
     Variable("fsh", TANG_SCALE, "serum FSH"),
     Variable("amh", TANG_SCALE, "serum AMH"),
+    Variable("lh_tonic", "multiples of the healthy mean tonic LH", "tonic (basal) serum LH"),
     Variable("vegf", RELATIVE, "ovarian VEGF"),
     Variable("ang1", RELATIVE, "ovarian angiopoietin-1"),
     Variable("ang2", RELATIVE, "ovarian angiopoietin-2"),
@@ -32,6 +33,8 @@ STATES = (
     Variable("surge", "1 (0 = off, 1 = full)", "hypothalamic GnRH/LH surge drive"),
     Variable("progesterone", "1 (1 = half-blocks the surge)", "luteal progesterone"),
     Variable("ovulated", "follicles (cumulative from day 0)", "ovulations since day 0"),
+    Variable("gc_lesion", "1 (fraction, 0..1)", "lasting granulosa-cell lesion (senescence)"),
+    Variable("stromal_lesion", "1 (fraction, 0..1)", "lasting stromal/vascular lesion (fibrosis)"),
 )
 
 #: States that count follicles (the total changes only by luteolysis and atretic clearance).
@@ -46,6 +49,10 @@ INPUTS = (
     Variable("injury_gc", "1", "injury: fold rise of granulosa-cell apoptosis", POSITIVE),
     Variable("injury_burnout", "1", "injury: fold rise of primordial activation", POSITIVE),
     Variable("injury_vascular", "1/day", "injury: vessel regression rate", POSITIVE),
+    Variable("injury_gc_lesion", "1/day", "injury: lasting granulosa-cell lesion formation rate",
+             POSITIVE),
+    Variable("injury_stromal_lesion", "1/day", "injury: lasting stromal lesion formation rate",
+             POSITIVE),
     Variable("msc_signal", "1", "MSC paracrine signal", POSITIVE),
     Variable("akt_signal", "1", "direct PI3K/AKT activation above basal", POSITIVE),
     Variable("angiogenic_signal", "1", "direct pro-angiogenic signal", POSITIVE),
@@ -70,6 +77,7 @@ OBSERVABLES = (
     Variable("activation_rate", "follicles/day", "primordial activation rate"),
     Variable("ovulation_rate", "follicles/day", "ovulation rate"),
     Variable("atresia_rate", "follicles/day", "rate of follicle death (all stages)"),
-    Variable("lh", "multiples of tonic LH", "serum LH (quasi-steady)"),
+    Variable("lh", "multiples of the healthy mean tonic LH", "serum LH: tonic plus surge"),
+    Variable("inhibin", RELATIVE, "serum inhibin B (quasi-steady)"),
     Variable("surge_gate", "1", "level the surge drive relaxes to (E2, self-excitation, P4)"),
 )
