@@ -1,6 +1,7 @@
 """``follisim`` command line: thin wrappers over the Python API.
 
     follisim run CONFIG.toml -o OUT.nc [--plot OUT.png]
+    follisim run CONFIG.toml --engine agent [--replicates N] [--seed S] -o OUT.nc [--plot P.png]
     follisim validate CONFIG.toml
 
 Configuration problems print one line naming the file, key and what is allowed, and exit with
@@ -28,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("config", type=Path, help="TOML configuration")
     run.add_argument("-o", "--output", type=Path, required=True, help="NetCDF file to write")
     run.add_argument("--plot", type=Path, help="PNG overview figure to write")
+    run.add_argument("--engine", choices=("ode", "agent"), default="ode",
+                     help="ode (mean field, default) or agent (every follicle an agent)")
+    run.add_argument("--replicates", type=int, help="agent engine: replicates (default 100)")
+    run.add_argument("--seed", type=int, help="agent engine: run seed (default 0)")
     val = sub.add_parser("validate", help="check a configuration without running it")
     val.add_argument("config", type=Path, help="TOML configuration")
     exp = sub.add_parser("export-sbml", help="write the model of a configuration as SBML")
@@ -67,6 +72,33 @@ def _check_targets(args) -> None:
             raise ConfigError(str(target), "", "is a directory; give a file name")
 
 
+def _engine_options(args) -> dict:
+    """``simulate`` keywords for ``--engine``/``--replicates``/``--seed`` (empty for the ODE)."""
+    from follisim.io.config import ConfigError
+
+    given = {k: v for k in ("replicates", "seed") if (v := getattr(args, k, None)) is not None}
+    if getattr(args, "engine", "ode") == "ode":
+        if given:
+            raise ConfigError("command line", f"--{next(iter(given))}",
+                              "only applies with --engine agent")
+        return {}
+    return {"engine": "agent", **given}
+
+
+def _write_agents(ds, args, reference) -> list[Path]:
+    """Write an agent-engine result (compressed) and its replicate-band figure."""
+    from follisim.agents.dataset import compress
+    from follisim.io.netcdf import write_atomic
+
+    outputs = [write_atomic(compress(ds), args.output)]
+    if args.plot:
+        from follisim.agents.plot import plot_replicates
+
+        plot_replicates(ds, args.plot, reference=reference())
+        outputs.append(args.plot)
+    return outputs
+
+
 def _run_experiment(args, exp) -> int:
     """Validate or run every arm of an experiment."""
     if args.command == "validate":
@@ -78,7 +110,14 @@ def _run_experiment(args, exp) -> int:
     from follisim.experiment import at_measurement, run_experiment
     from follisim.io.netcdf import write_atomic
 
-    ds = run_experiment(exp)
+    options = _engine_options(args)
+    ds = run_experiment(exp, **options)
+    if options:
+        from follisim.agents.summary import summary_line
+
+        outputs = _write_agents(ds, args, lambda: run_experiment(exp))
+        print(summary_line(ds, exp.source, outputs))
+        return EXIT_FAILED if ds.attrs["n_failed"] else EXIT_OK
     outputs = [write_atomic(ds, args.output)]
     if args.plot:
         from follisim.plotting import plot_arms
@@ -152,10 +191,16 @@ def main(argv: list[str] | None = None) -> int:
         from follisim.io.netcdf import write_atomic
         from follisim.simulate import simulate
 
-        ds = simulate(cfg)
+        options = _engine_options(args)
+        ds = simulate(cfg, **options)
     except ConfigError as err:
         print(f"follisim: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    if options:
+        from follisim.agents.summary import summary_line
+
+        print(summary_line(ds, cfg.source, _write_agents(ds, args, lambda: simulate(cfg))))
+        return EXIT_FAILED if ds.attrs["n_failed"] else EXIT_OK
     outputs = [write_atomic(ds, args.output)]
     if args.plot:
         from follisim.plotting import plot_overview
