@@ -271,7 +271,7 @@ def run_replicate(y0, p, u0, pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_targ
         stats[k] = 0.0
 
     # --- agents (struct of arrays) ----------------------------------------------------------
-    cap = max(capacity, 1)
+    cap = max(min(capacity, max_capacity), 1)
     stage = np.full(cap, -1, np.int8)
     log_size = np.empty(cap)
     entry_clock = np.empty(cap)
