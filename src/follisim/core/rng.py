@@ -63,7 +63,7 @@ def seeded(seed, replicate):
     return state
 
 
-@kernel(inline="always")
+@kernel
 def next_u64(state):
     """Next 64 random bits of the stream."""
     d = state[DRAWS]
