@@ -382,3 +382,15 @@ def test_cli_bad_agent_options_exit_2_without_output(tmp_path, capsys, argv, key
     err = capsys.readouterr().err
     assert key in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_size_parameters_are_documented_with_their_defaults():
+    from pathlib import Path
+
+    from follisim.agents import SIZE_PARAMETERS
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "agents.md").read_text()
+    for par in SIZE_PARAMETERS.parameters:
+        lo, hi = par.bounds
+        assert f"| `{par.name}` | {par.default:g} | {par.unit.replace('um', 'µm')} | " \
+               f"{lo:g}–{hi:g} |" in text, par.name

@@ -19,6 +19,10 @@ event time): over a segment [a, b] with midpoint m,
        exit time, so one follicle may cross several stages in one segment;
     A  the continuous states from m to b with the new counts.
 
+Between two stops the two half steps of A are one RK4 step from midpoint to midpoint (the
+leapfrog form of Strang splitting): a segment costs one RK4 step, one ``rat.hazards`` call and
+its follicle events.
+
 Agents are independent given the frozen hazards, so the expected counts after B are exactly the
 linear flow exp(M(h) (b - a)) n of the ODE's follicle equations: the engine's mean equals the ODE
 under the same hazard path (``docs/agents.md``). Stages are processed downstream first, so a
@@ -58,6 +62,7 @@ B_FREE, B_USED, B_REMOVED, B_ALIVE, B_EVENTS = range(5)
 MEAN_FIELD_SUBSTEP = 0.1
 # Relative snapping tolerance of the segment grid.
 SNAP = 1e-6
+N_HAZARDS = len(rat.HAZARD_NAMES)
 
 
 @kernel
@@ -261,7 +266,7 @@ def run_replicate(y0, p, u0, pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_targ
     u = np.empty(u0.size)
     pk_state = pk_state0.copy()
     pk_work = np.empty((pk_rates.shape[0], 2))
-    hz = np.empty(transitions.shape[0])
+    hz = np.empty(N_HAZARDS)
     htot = np.zeros(n)
     clock0 = np.zeros(n)
     clock_rate = np.zeros(n)
@@ -280,7 +285,7 @@ def run_replicate(y0, p, u0, pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_targ
     free_stack = np.empty(cap, np.int32)
     code = status.SUCCESS
     if agents_on:
-        rates_ok = True
+        room = True
         rat.hazards(y0, p, u0, hz)
         for s in range(n):
             if owned[s] == CONTINUOUS:
@@ -304,7 +309,7 @@ def run_replicate(y0, p, u0, pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_targ
                 if new_cap > max_capacity:
                     new_cap = max_capacity
                 if new_cap < need:
-                    rates_ok = False
+                    room = False
                     break
                 stage, log_size, entry_clock, sensitivity, members, free_stack = _grow(
                     new_cap, stage, log_size, entry_clock, sensitivity, members, free_stack)
@@ -321,10 +326,10 @@ def run_replicate(y0, p, u0, pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_targ
                     else 0.0
                 members[s, m] = a
             book[B_ALIVE] += counts[s]
-        if not rates_ok:
+        if not room:
             code = status.POPULATION_CAPACITY
         for s in range(n):
-            if owned[s] != 0:
+            if owned[s] != CONTINUOUS:
                 y[s] = float(counts[s])
     stats[ST_PEAK] = book[B_ALIVE]
     carrier = z if shadow_on else y
@@ -459,7 +464,7 @@ def run_replicate(y0, p, u0, pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_targ
                 stats[ST_PEAK] = book[B_ALIVE]
             if not shadow_on:
                 for s in range(n):
-                    if owned[s] != 0:
+                    if owned[s] != CONTINUOUS:
                         y[s] = float(counts[s])
         # A: continuous states from the midpoint to a stop
         if t_b == t_stop:
