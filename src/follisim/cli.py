@@ -1,6 +1,7 @@
 """``follisim`` command line: thin wrappers over the Python API.
 
-    follisim run CONFIG.toml -o OUT.nc [--plot OUT.png]
+    follisim run CONFIG.toml -o OUT.nc [--plot OUT.png] [--params P.toml]
+                 [--engine agent --replicates N --seed S]
     follisim validate CONFIG.toml
     follisim export-sbml CONFIG.toml -o MODEL.xml [--arm NAME]
     follisim compare EXPERIMENT.toml [--data FILE.csv ...] -o REPORT_DIR [--animals N] [--seed S]
@@ -19,6 +20,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+import numpy as np
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_USAGE = EXIT_BAD_INPUT
@@ -54,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", required=True,
                      help="NetCDF file to write (an existing file is replaced atomically)")
     run.add_argument("--plot", help="PNG overview figure to write")
+    run.add_argument("--engine", choices=("ode", "agent"), default="ode",
+                     help="ode (mean field, default) or agent (every follicle an agent, "
+                          "docs/agents.md)")
+    run.add_argument("--replicates", type=int, help="agent engine: replicates (default 100)")
+    run.add_argument("--seed", type=int, help="agent engine: run seed (default 0)")
     run.add_argument("--params", type=Path,
                      help="parameter file ([parameters], e.g. from follisim calibrate) whose "
                           "values override the configuration's")
@@ -217,38 +225,73 @@ def _write(writers: list, targets: list[Path]) -> int:
     return EXIT_OK
 
 
+def _engine_options(args) -> dict:
+    """``simulate`` keywords for ``--engine``/``--replicates``/``--seed`` (empty for the ODE)."""
+    from follisim.io.validate import ConfigError
+
+    given = {k: v for k in ("replicates", "seed") if (v := getattr(args, k, None)) is not None}
+    if getattr(args, "engine", "ode") == "ode":
+        if given:
+            raise ConfigError("command line", f"--{next(iter(given))}",
+                              "only applies with --engine agent")
+        return {}
+    if "replicates" in given and not 1 <= given["replicates"] <= 100_000:
+        raise ConfigError("command line", "--replicates",
+                          f"must be a whole number in [1, 100000], got {given['replicates']}")
+    if "seed" in given and not 0 <= given["seed"] < 2**63:
+        raise ConfigError("command line", "--seed", f"must be in [0, 2^63), got {given['seed']}")
+    return {"engine": "agent", **given}
+
+
 def _run(args) -> int:
     from follisim.io.experiment import Experiment
     from follisim.io.netcdf import write_netcdf
     from follisim.io.outputs import check_outputs
 
     spec = _read(args.config, args.params)
+    options = _engine_options(args)
     inputs = [args.config] + ([args.params] if args.params else [])
     outputs = check_outputs({"-o": args.output, "--plot": args.plot}, inputs=inputs)
     if isinstance(spec, Experiment):
         from follisim.experiment import run_experiment
         from follisim.plotting import plot_arms as plot
 
-        ds = run_experiment(spec)
-        statuses = dict(zip(map(str, ds.arm.values), ds.status.values, strict=True))
+        ds = run_experiment(spec, **options)
+        reference = (lambda: run_experiment(spec)) if options else None
+        statuses = dict(zip(map(str, ds.arm.values), np.atleast_1d(
+            ds.status.values.reshape(ds.sizes["arm"], -1).max(axis=1)), strict=True))
     else:
         from follisim.plotting import plot_overview as plot
         from follisim.simulate import simulate
 
-        ds = simulate(spec)
-        statuses = {"": int(ds.status)}
+        ds = simulate(spec, **options)
+        reference = (lambda: simulate(spec)) if options else None
+        statuses = {"": int(np.max(ds.status.values))}
     failure = _failed(spec.source, statuses)
     if failure:
         print(failure, file=sys.stderr)
         return EXIT_FAILED
-    writers = [lambda tmp: write_netcdf(ds, tmp)]
-    if "--plot" in outputs:
-        writers.append(lambda tmp: plot(ds, tmp))
+    if options:
+        from follisim.agents.dataset import compress
+        from follisim.agents.plot import plot_replicates
+        from follisim.agents.summary import summary_line
+
+        writers = [lambda tmp: write_netcdf(compress(ds), tmp)]
+        if "--plot" in outputs:
+            writers.append(lambda tmp: plot_replicates(ds, tmp, reference=reference()))
+    else:
+        writers = [lambda tmp: write_netcdf(ds, tmp)]
+        if "--plot" in outputs:
+            writers.append(lambda tmp: plot(ds, tmp))
     code = _write(writers, list(outputs.values()))
     if code == EXIT_OK:
         targets = list(outputs.values())
-        print(_experiment_summary(ds, spec, targets) if isinstance(spec, Experiment)
-              else _summary(ds, spec, targets))
+        if options:
+            print(summary_line(ds, spec.source, targets))
+        elif isinstance(spec, Experiment):
+            print(_experiment_summary(ds, spec, targets))
+        else:
+            print(_summary(ds, spec, targets))
     return code
 
 

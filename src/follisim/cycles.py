@@ -47,6 +47,9 @@ class CycleCriteria:
                             2018's control 50.11 pg/mL; no numeric smear definition found)
     estrus_p4 : float       mean luteal progesterone [1] below which it can (project choice:
                             half the level that half-blocks the surge)
+    merge_gap : float       runs of ovulating save intervals less than this apart are one
+                            episode [day] (0: no merging; the agent engine, whose ovulations
+                            are single events, uses 1 day, a quarter of a cycle)
     """
 
     window: float = 14.0
@@ -58,6 +61,7 @@ class CycleCriteria:
     min_ova: float = 1.0
     estrus_e2: float = 50.11
     estrus_p4: float = 0.5
+    merge_gap: float = 0.0
 
 
 DEFAULT = CycleCriteria()
@@ -80,6 +84,10 @@ def ovulation_episodes(t: np.ndarray, ovulated: np.ndarray,
     active = rate > criteria.rate_threshold
     edges = np.diff(np.concatenate([[0], active.astype(np.int8), [0]]))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if criteria.merge_gap > 0.0 and starts.size > 1:
+        keep = t[starts[1:]] - t[stops[:-1]] >= criteria.merge_gap
+        starts = starts[np.concatenate([[True], keep])]
+        stops = stops[np.concatenate([keep, [True]])]
     times, sizes = [], []
     for a, b in zip(starts, stops, strict=True):
         rise = c[b] - c[a]
@@ -110,23 +118,26 @@ def status_at(t: np.ndarray, times: np.ndarray, criteria: CycleCriteria = DEFAUL
     window in which it ends.
     """
     t = np.asarray(t, float)
-    since = np.empty(t.size)
-    regular = np.zeros(t.size, bool)
-    count = np.zeros(t.size, np.int64)
-    mean = np.full(t.size, np.nan)
+    times = np.sort(np.asarray(times, float))
     lengths = np.diff(times)
-    for k, tk in enumerate(t):
-        past = times[times <= tk]
-        since[k] = tk - past[-1] if past.size else tk - t[0]
-        done = (times[1:] <= tk) & (times[1:] >= tk - criteria.window)
-        count[k] = int(done.sum())
-        if count[k]:
-            inside = lengths[done]
-            mean[k] = float(inside.mean())
-            regular[k] = (count[k] >= criteria.min_cycles
-                          and bool(np.all((inside >= criteria.regular_min)
-                                          & (inside <= criteria.regular_max)))
-                          and since[k] < criteria.regular_max)
+    ends = times[1:]
+    n_past = np.searchsorted(times, t, side="right")
+    last = np.concatenate([[np.nan], times])[n_past]          # last ovulation <= t, or NaN
+    since = np.where(n_past > 0, t - last, t - t[0] if t.size else 0.0)
+    # cycles ending in [t - window, t] are the contiguous run ends[lo:hi]
+    hi = np.searchsorted(ends, t, side="right")
+    lo = np.searchsorted(ends, t - criteria.window, side="left")
+    count = np.maximum(hi - lo, 0).astype(np.int64)
+    regular = np.zeros(t.size, bool)
+    mean = np.full(t.size, np.nan)
+    for a, b in set(zip(lo[count > 0].tolist(), hi[count > 0].tolist(), strict=True)):
+        inside = lengths[a:b]
+        at = (lo == a) & (hi == b)
+        mean[at] = float(inside.mean())
+        all_regular = bool(np.all((inside >= criteria.regular_min)
+                                  & (inside <= criteria.regular_max)))
+        regular[at] = ((b - a) >= criteria.min_cycles and all_regular) \
+            & (since[at] < criteria.regular_max)
     acyclic = since >= criteria.diestrus_days
     estrus = np.zeros(t.size, bool)
     if e2 is not None:
@@ -150,7 +161,7 @@ def trailing_mean(t: np.ndarray, x: np.ndarray, window: float) -> np.ndarray:
     return out
 
 
-_ATTRS = {
+ATTRS = {
     "ovulation_time": ("day", "time of an ovulation episode (estrus)"),
     "ova": ("follicles", "follicles ovulated in the episode"),
     "cycle_length": ("day", "time from this ovulation to the next"),
@@ -184,7 +195,7 @@ def add_cyclicity(ds: xr.Dataset, criteria: CycleCriteria = DEFAULT) -> xr.Datas
         **{k: ("time", v) for k, v in per_time.items()},
     }
     out = ds.assign(new).assign_coords(ovulation=np.arange(times.size))
-    for name, (unit, long_name) in _ATTRS.items():
+    for name, (unit, long_name) in ATTRS.items():
         out[name].attrs.update(units=unit, long_name=long_name)
     out.attrs.update({f"cycle_{k}": v for k, v in criteria.__dict__.items()})
     return out

@@ -32,17 +32,21 @@ from follisim.solution import Status, build_dataset
 from follisim.spec import SpecError
 
 
-def run_experiment(experiment: Experiment | Mapping[str, Any] | str | Path) -> xr.Dataset:
+def run_experiment(experiment: Experiment | Mapping[str, Any] | str | Path, *,
+                   engine: str = "ode", **engine_options: Any) -> xr.Dataset:
     """Simulate every arm; the run ends at the last measurement day.
 
     Returns a Dataset with dims ``(arm, time)`` (plus ``parameter`` and
     ``intervention_parameter``); ``status(arm)``; attributes ``measure_days`` and, per arm,
-    ``doses_<arm>`` (JSON list of dosing lines).
+    ``doses_<arm>`` (JSON list of dosing lines). With ``engine="agent"`` (options
+    ``replicates``, ``seed``, ...: ``follisim.simulate``) every arm runs the same replicate
+    streams (replicate r of every arm starts from the same random numbers) and the result has
+    dims ``(arm, replicate, time)``, ``status(arm, replicate)``.
     """
     experiment = _as_experiment(experiment)
     parts = []
     for arm in experiment.arms:
-        ds = simulate(arm.config).assign(
+        ds = simulate(arm.config, engine=engine, **engine_options).assign(
             intervention_value=("intervention_parameter",
                                 INTERVENTION_PARAMETERS.pack(arm.intervention_values),
                                 {"long_name": "intervention parameter value"}),
@@ -63,7 +67,7 @@ def run_experiment(experiment: Experiment | Mapping[str, Any] | str | Path) -> x
         "strain": experiment.strain,
         "measure_days": np.array(experiment.measure_days),
         "measure_window": experiment.measure_window,
-        "n_failed": int(sum(int(s) != 0 for s in out.status.values)),
+        "n_failed": int(np.sum(out.status.values != 0)),
     })
     for arm in experiment.arms:
         out.attrs[f"doses_{arm.name}"] = doses_json(arm)

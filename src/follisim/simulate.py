@@ -83,13 +83,17 @@ def _outputs(cfg: RunConfig, n: int) -> tuple[np.ndarray, ...]:
 
 
 def simulate(config: RunConfig | Mapping[str, Any] | str | Path, *,
-             throw: bool = False) -> xr.Dataset:
+             throw: bool = False, engine: str = "ode", replicates: int = 100, seed: int = 0,
+             **agent_options: Any) -> xr.Dataset:
     """Simulate one rat.
 
     Parameters
     ----------
     config : path to a TOML file, a parsed document (dict) or a ``RunConfig``
     throw : raise ``SimulationError`` unless the run succeeds (otherwise see ``status``)
+    engine : ``ode`` (mean field, this function) or ``agent`` (every follicle an agent:
+        ``follisim.agents.run_agents`` with ``replicates``, ``seed`` and ``agent_options``;
+        the result gains a ``replicate`` dim, see ``docs/agents.md``)
 
     Returns
     -------
@@ -99,6 +103,13 @@ def simulate(config: RunConfig | Mapping[str, Any] | str | Path, *,
     estrous-cycle observables of ``follisim.cycles.add_cyclicity`` (dims ``ovulation``, ``time``).
     """
     cfg = as_config(config)
+    if engine == "agent":
+        from follisim.agents import run_agents
+
+        return run_agents(cfg, replicates=replicates, seed=seed, throw=throw, **agent_options)
+    if engine != "ode" or agent_options:
+        raise ConfigError(cfg.source, "engine", f"must be 'ode' or 'agent' (agent options only "
+                                                f"with engine='agent'), got {engine!r}")
     p = cfg.model.parameters.pack(cfg.parameters)
     out_y, out_u, out_obs, codes, stats = _outputs(cfg, 1)
     codes[0] = batch.solve_one(*_kernel_args(cfg, p), out_y[0], out_u[0], out_obs[0], stats[0])

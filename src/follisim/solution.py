@@ -22,6 +22,7 @@ class Status(IntEnum):
     NONFINITE_STATE = _st.NONFINITE_STATE
     STEADY_STATE_FAILED = _st.STEADY_STATE_FAILED
     NOT_RUN = _st.NOT_RUN
+    POPULATION_CAPACITY = _st.POPULATION_CAPACITY
 
     @property
     def message(self) -> str:
@@ -36,6 +37,8 @@ _MESSAGES = {
     Status.STEADY_STATE_FAILED: "no quasi-steady initial state found; use "
                                 "initial_state = 'defaults' or check parameter values",
     Status.NOT_RUN: "not run",
+    Status.POPULATION_CAPACITY: "agent population exceeded max_capacity (follisim.agents); "
+                                "raise it or shorten the run",
 }
 
 STATUS_ATTRS = {
