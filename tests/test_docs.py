@@ -28,3 +28,13 @@ def test_every_parameter_and_state_is_documented():
     text = (ROOT / "docs" / "model.md").read_text()
     for name in RAT.parameters.names + RAT.state_names + RAT.input_names:
         assert f"`{name}`" in text, name
+
+
+def test_compare_doc_tables_match_the_vocabulary():
+    from follisim.compare.vocabulary import ENDPOINTS
+
+    text = (ROOT / "docs" / "compare.md").read_text()
+    assert docs.render(text, "compare") == text, (
+        "docs/compare.md is out of date: run `python -m follisim.spec.docs`")
+    for name in ENDPOINTS:
+        assert f"`{name}`" in text, name

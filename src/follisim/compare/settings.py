@@ -29,23 +29,28 @@ from follisim.io.config import ConfigError, Reader, did_you_mean
 from follisim.io.experiment import Experiment
 from follisim.spec import Parameter, ParameterSpace
 
-CV_FIT = ("Tang 2018 control and CTX arm SDs at day 35 (rat_outcomes.csv, 16 rows: 5 follicle "
-          "stages, E2, FSH, AMH per arm), fitted by python -m follisim.compare.fit_variability "
-          "with 200 animals per arm and the observation models of docs/compare.md")
+CV_FIT = ("Tang 2018's control and CTX arm spreads at day 35 (rat_outcomes.csv, 16 rows: the "
+          "CVs of 5 follicle counts, E2, FSH and AMH per arm) with the observation models of "
+          "docs/compare.md: follisim calibrate configs/calibrate_variability.toml (120 animals "
+          "per arm)")
 
 VARIABILITY = ParameterSpace((
-    Parameter("cv_primordial_initial", 0.1, "1", (0.0, 2.0),
-              "Between-animal CV of the primordial pool (log-normal, median the arm's value)"),
-    Parameter("cv_k_activation", 0.1, "1", (0.0, 2.0),
-              "Between-animal CV of the primordial activation rate (log-normal)"),
-    Parameter("cv_injury_potency", 0.2, "1", (0.0, 2.0),
+    Parameter("cv_primordial_initial", 0.1023, "1", (0.0, 2.0),
+              "Between-animal CV of the primordial pool (log-normal, median the arm's value)",
+              source="fitted", reference=CV_FIT + "; bounded above only (profile 95 % <= 0.11)"),
+    Parameter("cv_k_activation", 0.04925, "1", (0.0, 2.0),
+              "Between-animal CV of the primordial activation rate (log-normal)",
+              source="fitted", reference=CV_FIT + "; bounded above only (profile 95 % <= 0.065)"),
+    Parameter("cv_injury_potency", 0.1545, "1", (0.0, 2.0),
               "Between-animal CV of an injury agent's effective dose (all its doses and "
-              "mechanisms scaled together; log-normal)"),
+              "mechanisms scaled together; log-normal)", source="fitted", reference=CV_FIT),
     Parameter("cv_treatment_dose", 0.3, "1", (0.0, 2.0),
               "Between-animal CV of a treatment's effective dose (cells homed, EVs taken up, "
-              "drug exposure; log-normal)"),
-    Parameter("assay_cv", 0.1, "1", (0.0, 2.0),
-              "Measurement CV of a serum hormone assay (log-normal, mean-preserving)"),
+              "drug exposure; log-normal)",
+              reference="assumed: no treated-arm spreads in the curated data"),
+    Parameter("assay_cv", 0.07034, "1", (0.0, 2.0),
+              "Measurement CV of a serum hormone assay (log-normal, mean-preserving)",
+              source="fitted", reference=CV_FIT),
 ))
 
 _KEYS = {"control_arm": "string", "poi_arm": "string", "treated_arm": "string",

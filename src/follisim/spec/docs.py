@@ -71,9 +71,33 @@ def intervention_blocks() -> dict[str, str]:
             "interventions-mirnas": "\n".join(mirnas)}
 
 
-def render(text: str, model: ModelSpec | None) -> str:
-    """Replace every generated block (of ``model``, or of the interventions) in ``text``."""
-    generated = blocks(model) if model is not None else intervention_blocks()
+def compare_blocks() -> dict[str, str]:
+    """The endpoint vocabulary and the cohort variability registry of ``follisim compare``."""
+    from follisim.compare.settings import VARIABILITY
+    from follisim.compare.vocabulary import ENDPOINTS
+
+    vocab = ["| endpoint | model variables | observation model | compared as | meaning, or why "
+             "unsupported |", "|---|---|---|---|---|"]
+    for e in ENDPOINTS.values():
+        variables = " + ".join(f"`{v}`" for v in e.variables) or "–"
+        if not e.supported:
+            how, what = "unsupported", e.reason
+        else:
+            how = {"regular": "fraction regular", "diestrus": "fraction in persistent diestrus",
+                   "cycle_length": "days"}.get(e.quantity, "ratio to control")
+            what = e.description
+        vocab.append(f"| `{e.name}` | {variables} | {e.observation or '–'} | {how} | "
+                     f"{_cell(what)} |")
+    return {"compare-vocabulary": "\n".join(vocab),
+            "compare-variability": parameter_table(VARIABILITY)}
+
+
+def render(text: str, model: ModelSpec | None | str) -> str:
+    """Replace every generated block (of ``model``, of the interventions, or of ``compare``)."""
+    if model == "compare":
+        generated = compare_blocks()
+    else:
+        generated = blocks(model) if model is not None else intervention_blocks()
     for name, body in generated.items():
         begin, end = BEGIN.format(name=name), END.format(name=name)
         pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
@@ -86,7 +110,8 @@ def render(text: str, model: ModelSpec | None) -> str:
 def main(folder: str = "docs") -> int:
     from follisim.models import RAT
 
-    for name, model in (("model.md", RAT), ("interventions.md", None)):
+    for name, model in (("model.md", RAT), ("interventions.md", None),
+                        ("compare.md", "compare")):
         target = Path(folder) / name
         target.write_text(render(target.read_text(), model))
         print(f"updated {target}")
