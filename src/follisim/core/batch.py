@@ -7,6 +7,8 @@ differ between samples). Samples share nothing but read-only inputs, so results 
 on the thread count or on how samples are grouped.
 """
 
+import math
+
 import numpy as np
 from numba import prange
 
@@ -18,47 +20,197 @@ from follisim.core.steady import quasi_steady_state
 # Layout of ``init``: how the initial state is formed.
 INIT_GIVEN, INIT_QUASI_STEADY, INIT_LIMIT_CYCLE = 0, 1, 2
 # Layout of ``phase``: phase-marker state index (< 0: none), its level, the value it is set to
-# before the burn-in (a kick off the equilibrium), burn-in length [day], phase search [day].
+# before settling (a kick off the equilibrium), the most days spent settling after the first
+# crossing (the burn-in budget) [day], and the longest wait for a crossing [day].
 PHASE_INDEX, PHASE_LEVEL, PHASE_KICK, BURN_IN, PHASE_SEARCH = range(5)
 N_PHASE = 5
+
+
+# The settle: stage tolerances and the accelerated return-map iteration.
+LOOSE_RTOL = 1e-4          # first stage: relative tolerance (never tighter than the run's)
+LOOSE_CRITERION = 10.0     # first stage ends when a return moves the state <= this [tolerances]
+MEMORY = 5                 # Anderson acceleration: differences kept
+MAX_RETURNS = 60           # returns per stage at most (the burn-in budget usually ends first)
+QSS_ITERATIONS = 40        # quasi-steady guess before the settle: iterations at most
+
+
+@kernel
+def _return_to_section(model_id, y, p, u0, frozen, i, level, days, options):
+    """Integrate ``y`` (frozen components held) until component ``i`` next crosses ``level``
+    upwards, at most ``days``; return (status, time of the crossing or NaN)."""
+    u_base = u0.copy()
+    no_t = np.empty(0)
+    no_i = np.empty(0, dtype=np.int64)
+    stats = np.zeros(3, dtype=np.int64)
+    stop = np.array([float(i), level, np.nan])
+    code = dopri5.integrate(model_id, y, p, u_base, np.empty((0, 3)), np.empty((0, 2)),
+                            np.empty((0, 7)), no_t, no_i, no_i, no_t, 0.0, days, no_t, options,
+                            frozen, stop, np.empty((0, y.size)), np.empty((0, u0.size)), stats)
+    return code, stop[dopri5.STOP_TIME]
+
+
+@kernel
+def _least_squares(a, b, k, x):
+    """x[:k] minimising ||b - a[:, :k] x|| by modified Gram-Schmidt; ``a`` and ``b`` are
+    overwritten. Columns dependent on earlier ones (relative norm < 1e-10) get x = 0."""
+    n = b.size
+    r = np.zeros((k, k))
+    keep = np.zeros(k, dtype=np.bool_)
+    for j in range(k):
+        norm0 = 0.0
+        for i in range(n):
+            norm0 += a[i, j] * a[i, j]
+        for q in range(j):
+            if keep[q]:
+                d = 0.0
+                for i in range(n):
+                    d += a[i, q] * a[i, j]
+                r[q, j] = d
+                for i in range(n):
+                    a[i, j] -= d * a[i, q]
+        norm = 0.0
+        for i in range(n):
+            norm += a[i, j] * a[i, j]
+        if norm > 1e-20 * norm0 and norm > 0.0:
+            keep[j] = True
+            norm = math.sqrt(norm)
+            r[j, j] = norm
+            for i in range(n):
+                a[i, j] /= norm
+            d = 0.0
+            for i in range(n):
+                d += a[i, j] * b[i]
+            x[j] = d
+            for i in range(n):
+                b[i] -= d * a[i, j]
+    for j in range(k - 1, -1, -1):
+        if not keep[j]:
+            x[j] = 0.0
+            continue
+        acc = x[j]
+        for q in range(j + 1, k):
+            acc -= r[j, q] * x[q]
+        x[j] = acc / r[j, j]
 
 
 @kernel
 def settle_on_cycle(model_id, y, p, u0, frozen, phase, options):
     """Move ``y`` onto the model's attractor under constant inputs ``u0``; return a status.
 
-    From ``y`` (normally the quasi-steady state, an unstable equilibrium when the model cycles)
-    the phase marker is set to ``phase[PHASE_KICK]``, the model is integrated for
-    ``phase[BURN_IN]`` days with the ``frozen`` components held constant (the primordial pool
-    does not age during the burn-in), then on until the marker next crosses
-    ``phase[PHASE_LEVEL]`` upwards (at most ``phase[PHASE_SEARCH]`` days). Day 0 of the run is
-    that crossing (surge onset for the rat). If the model does not cycle, ``y`` is the end of
-    the search, i.e. the stable state, and the status is still a success.
+    The phase marker ``i = phase[PHASE_INDEX]`` is set to ``phase[PHASE_KICK]`` (a kick off the
+    equilibrium) and the model integrated, with the ``frozen`` components held constant (the
+    primordial pool does not age while settling), until the marker crosses
+    ``phase[PHASE_LEVEL]`` upwards: a point of the Poincare section. From there the return map
+    (integration to the next upward crossing) is iterated with Anderson acceleration (Walker
+    & Ni 2011, doi:10.1137/10078356X; ``MEMORY`` differences), first at the looser tolerance
+    ``LOOSE_RTOL`` and then at the run's own, until one return moves no component by more
+    than the run's tolerance (``atol + rtol |y|``). The result is the last return, so one more
+    period from it comes back within the tolerance; day 0 of the run is that crossing (surge
+    onset for the rat). ``phase[BURN_IN]`` bounds the days integrated after the first
+    crossing (the iteration stops there, converged or not). If the model does not cycle, ``y``
+    is the end of a search of ``phase[BURN_IN] + phase[PHASE_SEARCH]`` days, i.e. the stable
+    state, and the status is still a success.
     """
     i = int(phase[PHASE_INDEX])
     if i < 0:
         return status.SUCCESS
+    level = phase[PHASE_LEVEL]
+    budget = phase[BURN_IN]
+    search = phase[PHASE_SEARCH]
+    n = y.size
     y[i] = phase[PHASE_KICK]
-    u_base = u0.copy()
-    no_rates = np.empty((0, 3))
-    no_pk = np.empty((0, 2))
-    no_map = np.empty((0, 7))
-    no_t = np.empty(0)
-    no_i = np.empty(0, dtype=np.int64)
-    no_y = np.empty((0, y.size))
-    no_u = np.empty((0, u0.size))
-    stats = np.zeros(3, dtype=np.int64)
-    stop = np.array([-1.0, 0.0, np.nan])
-    code = dopri5.integrate(model_id, y, p, u_base, no_rates, no_pk, no_map, no_t, no_i, no_i,
-                            no_t, 0.0, phase[BURN_IN], no_t, options, frozen, stop, no_y, no_u,
-                            stats)
-    if code != status.SUCCESS:
+    code, t_cross = _return_to_section(model_id, y, p, u0, frozen, i, level, budget + search,
+                                       options)
+    if code != status.SUCCESS or np.isnan(t_cross):
         return code
-    stop[dopri5.STOP_INDEX] = i
-    stop[dopri5.STOP_LEVEL] = phase[PHASE_LEVEL]
-    return dopri5.integrate(model_id, y, p, u_base, no_rates, no_pk, no_map, no_t, no_i, no_i,
-                            no_t, 0.0, phase[PHASE_SEARCH], no_t, options, frozen, stop, no_y,
-                            no_u, stats)
+    rtol = options[dopri5.RTOL]
+    atol = options[dopri5.ATOL]
+    loose = options.copy()
+    if rtol > 0.0 and rtol < LOOSE_RTOL:
+        loose[dopri5.RTOL] = LOOSE_RTOL
+        loose[dopri5.ATOL] = atol * LOOSE_RTOL / rtol
+        first_stage = 0
+    else:
+        first_stage = 1
+    y_new = np.empty(n)
+    g = np.empty(n)
+    x_prev = np.empty(n)
+    g_prev = np.empty(n)
+    d_x = np.empty((n, MEMORY))
+    d_g = np.empty((n, MEMORY))
+    a = np.empty((n, MEMORY))
+    b = np.empty(n)
+    gamma = np.empty(MEMORY)
+    scale = np.empty(n)
+    days = 0.0
+    for stage in range(first_stage, 2):
+        opts = loose if stage == 0 else options
+        s_rtol = opts[dopri5.RTOL]
+        s_atol = opts[dopri5.ATOL]
+        criterion = LOOSE_CRITERION if stage == 0 else 1.0
+        n_hist = 0
+        have_prev = False
+        for _ in range(MAX_RETURNS):
+            for j in range(n):
+                y_new[j] = y[j]
+            code, t_cross = _return_to_section(model_id, y_new, p, u0, frozen, i, level,
+                                               search, opts)
+            if code != status.SUCCESS:
+                return code
+            if np.isnan(t_cross):           # no return: the oscillation died out
+                for j in range(n):
+                    y[j] = y_new[j]
+                return status.SUCCESS
+            days += t_cross
+            worst = 0.0
+            for j in range(n):
+                g[j] = y_new[j] - y[j]
+                scale[j] = s_atol + s_rtol * max(abs(y[j]), abs(y_new[j]))
+                worst = max(worst, abs(g[j]) / scale[j])
+            if worst <= criterion or days >= budget:
+                for j in range(n):
+                    y[j] = y_new[j]
+                break
+            # Anderson step: x + g - (dX + dG) gamma, gamma = argmin ||g - dG gamma|| (scaled).
+            if have_prev:
+                slot = n_hist % MEMORY
+                for j in range(n):
+                    d_x[j, slot] = y[j] - x_prev[j]
+                    d_g[j, slot] = g[j] - g_prev[j]
+                n_hist += 1
+            for j in range(n):
+                x_prev[j] = y[j]
+                g_prev[j] = g[j]
+            have_prev = True
+            k = min(n_hist, MEMORY)
+            if k > 0:
+                for j in range(n):
+                    b[j] = g[j] / scale[j]
+                    for c in range(k):
+                        a[j, c] = d_g[j, c] / scale[j]
+                _least_squares(a, b, k, gamma)
+                ok = True
+                for j in range(n):
+                    step = g[j]
+                    for c in range(k):
+                        step -= (d_x[j, c] + d_g[j, c]) * gamma[c]
+                    b[j] = y[j] + step
+                    if frozen[j] != 0:
+                        b[j] = y[j]
+                    elif b[j] < 0.0 or not math.isfinite(b[j]):
+                        ok = False
+                if ok:
+                    for j in range(n):
+                        y[j] = b[j]
+                    y[i] = y_new[i]         # stay on the section
+                    continue
+                n_hist = 0                  # a bad extrapolation: restart from the return
+                have_prev = False
+            for j in range(n):
+                y[j] = y_new[j]
+        if days >= budget:
+            break
+    return status.SUCCESS
 
 
 @kernel
@@ -85,11 +237,16 @@ def solve_one(model_id, y0, p, init_mode, frozen, init_p_index, phase, u0, pk_ra
     code = status.SUCCESS
     if init_mode != INIT_GIVEN:
         guess = y.copy()
-        code = quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, 200)
         if init_mode == INIT_LIMIT_CYCLE:
-            if code != status.SUCCESS:      # the burn-in can start from the guess instead
-                y[:] = guess
+            # The quasi-steady state is only a guess for the settle (for a cycling model it is
+            # an unstable equilibrium that the solver rarely pins down): a few iterations.
+            code = quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, QSS_ITERATIONS)
+            if code != status.SUCCESS:      # the settle can start from the guess instead
+                for i in range(y.size):
+                    y[i] = guess[i]
             code = settle_on_cycle(model_id, y, p, u0, frozen, phase, options)
+        else:
+            code = quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, 200)
     if code == status.SUCCESS:
         free = np.zeros(y.size, dtype=np.int8)
         stop = np.array([-1.0, 0.0, np.nan])
@@ -97,11 +254,11 @@ def solve_one(model_id, y0, p, init_mode, frozen, init_p_index, phase, u0, pk_ra
                                 ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t, options,
                                 free, stop, out_y, out_u, stats)
     else:
-        out_y[:, :] = np.nan
-        out_u[:, :] = np.nan
+        out_y.fill(np.nan)
+        out_u.fill(np.nan)
     for k in range(save_t.size):
         if np.isnan(out_y[k, 0]):
-            out_obs[k, :] = np.nan
+            out_obs[k].fill(np.nan)
         else:
             call_observe(model_id, out_y[k], p, out_u[k], out_obs[k])
     return code

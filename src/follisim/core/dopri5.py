@@ -65,7 +65,7 @@ FAC_MIN, FAC_MAX = 0.2, 10.0
 STOP_INDEX, STOP_LEVEL, STOP_TIME = range(3)
 
 
-@kernel(inline="always")
+@kernel
 def _f(model_id, t, y, p, u, dydt, frozen, any_frozen):
     """Right-hand side with the ``frozen`` components' derivatives set to zero."""
     call_rhs(model_id, t, y, p, u, dydt)
@@ -73,6 +73,15 @@ def _f(model_id, t, y, p, u, dydt, frozen, any_frozen):
         for i in range(y.size):
             if frozen[i] != 0:
                 dydt[i] = 0.0
+
+
+@kernel
+def _any_frozen(frozen):
+    """True if any component is frozen (a function, so the flag is never a literal type)."""
+    for i in range(frozen.size):  # noqa: SIM110 (numba: no generator expressions)
+        if frozen[i] != 0:
+            return True
+    return False
 
 
 @kernel
@@ -195,10 +204,7 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
     fixed = rtol <= 0.0
     has_pk = pk_rates.shape[0] > 0
     n_save = save_t.size
-    any_frozen = False
-    for i in range(n):
-        if frozen[i] != 0:
-            any_frozen = True
+    any_frozen = _any_frozen(frozen)
     i_stop = int(stop[STOP_INDEX])
     level = stop[STOP_LEVEL]
     stop[STOP_TIME] = np.nan
@@ -222,8 +228,9 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
 
     t = t0
     t_ref = t0
-    ie = _apply_events(0, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value)
-    isv = 0
+    # np.int64 rather than a literal 0: a literal argument would compile the callee twice.
+    ie = _apply_events(np.int64(0), t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value)
+    isv = np.int64(0)
     while isv < n_save and save_t[isv] <= t:
         _store(isv, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, pk_work, out_y, out_u)
         isv += 1
