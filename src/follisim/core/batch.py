@@ -1,10 +1,10 @@
 """One trajectory and a batch of trajectories, each from an optional quasi-steady start.
 
 ``solve_one`` is the single code path: ``simulate`` calls it once, ``solve_batch`` calls it for
-every row of a parameter table under ``prange``, and ``solve_batch_protocols`` for every row of a
-parameter table *and* of per-sample protocol arrays (dose amounts, days, PK rates and maps that
-differ between samples). Samples share nothing but read-only inputs, so results do not depend
-on the thread count or on how samples are grouped.
+every row of a parameter table under ``prange`` (balanced by a shared counter), and
+``solve_batch_protocols`` for every row of a parameter table *and* of per-sample protocol arrays
+(dose amounts, days, PK rates and maps that differ between samples). Samples share nothing but
+read-only inputs, so results do not depend on the thread count or on how samples are grouped.
 """
 
 import math
@@ -16,6 +16,7 @@ from follisim.core import dopri5, status
 from follisim.core._jit import kernel
 from follisim.core.registry import call_observe
 from follisim.core.steady import quasi_steady_state
+from follisim.core.workqueue import WORKERS, take
 
 # Layout of ``init``: how the initial state is formed.
 INIT_GIVEN, INIT_QUASI_STEADY, INIT_LIMIT_CYCLE = 0, 1, 2
@@ -32,6 +33,7 @@ LOOSE_CRITERION = 10.0     # first stage ends when a return moves the state <= t
 MEMORY = 5                 # Anderson acceleration: differences kept
 MAX_RETURNS = 60           # returns per stage at most (the burn-in budget usually ends first)
 QSS_ITERATIONS = 40        # quasi-steady guess before the settle: iterations at most
+UNCONVERGED_RETURNS = 3    # plain returns that end a settle which did not converge
 
 
 @kernel
@@ -47,6 +49,28 @@ def _return_to_section(model_id, y, p, u0, frozen, i, level, days, options):
                             np.empty((0, 7)), no_t, no_i, no_i, no_t, 0.0, days, no_t, options,
                             frozen, stop, np.empty((0, y.size)), np.empty((0, u0.size)), stats)
     return code, stop[dopri5.STOP_TIME]
+
+
+@kernel
+def _settle_at_rest(model_id, y, p, u0, frozen, i, level, days, options):
+    """The marker stopped crossing: the attractor is an equilibrium. Take it from the
+    quasi-steady solver started at ``y`` if that lands within 1 % of ``y``; otherwise
+    integrate on for ``days`` (stopping early at a crossing) and keep where the run ends.
+    Returns a status."""
+    guess = y.copy()
+    if quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, 200) == status.SUCCESS:
+        near = True                 # the run was approaching it (not a distant, unstable one)
+        for j in range(y.size):
+            if abs(y[j] - guess[j]) > 1e-2 * abs(guess[j]) + options[dopri5.ATOL]:
+                near = False
+        if near:
+            return status.SUCCESS
+    for j in range(y.size):
+        y[j] = guess[j]
+    if days <= 0.0:
+        return status.SUCCESS
+    code, _ = _return_to_section(model_id, y, p, u0, frozen, i, level, days, options)
+    return code
 
 
 @kernel
@@ -107,9 +131,10 @@ def settle_on_cycle(model_id, y, p, u0, frozen, phase, options):
     than the run's tolerance (``atol + rtol |y|``). The result is the last return, so one more
     period from it comes back within the tolerance; day 0 of the run is that crossing (surge
     onset for the rat). ``phase[BURN_IN]`` bounds the days integrated after the first
-    crossing (the iteration stops there, converged or not). If the model does not cycle, ``y``
-    is the end of a search of ``phase[BURN_IN] + phase[PHASE_SEARCH]`` days, i.e. the stable
-    state, and the status is still a success.
+    crossing (the iteration stops there, converged or not). If the marker does not cross
+    within ``phase[BURN_IN] + phase[PHASE_SEARCH]`` days the model does not cycle: ``y`` is
+    then the equilibrium the run relaxed to (``_settle_at_rest``), or where it ended if none is
+    near, and the status is still a success.
     """
     i = int(phase[PHASE_INDEX])
     if i < 0:
@@ -121,8 +146,10 @@ def settle_on_cycle(model_id, y, p, u0, frozen, phase, options):
     y[i] = phase[PHASE_KICK]
     code, t_cross = _return_to_section(model_id, y, p, u0, frozen, i, level, budget + search,
                                        options)
-    if code != status.SUCCESS or np.isnan(t_cross):
+    if code != status.SUCCESS:
         return code
+    if np.isnan(t_cross):
+        return _settle_at_rest(model_id, y, p, u0, frozen, i, level, 0.0, options)
     rtol = options[dopri5.RTOL]
     atol = options[dopri5.ATOL]
     loose = options.copy()
@@ -143,11 +170,13 @@ def settle_on_cycle(model_id, y, p, u0, frozen, phase, options):
     gamma = np.empty(MEMORY)
     scale = np.empty(n)
     days = 0.0
+    converged = False
     for stage in range(first_stage, 2):
         opts = loose if stage == 0 else options
         s_rtol = opts[dopri5.RTOL]
         s_atol = opts[dopri5.ATOL]
         criterion = LOOSE_CRITERION if stage == 0 else 1.0
+        converged = False
         n_hist = 0
         have_prev = False
         for _ in range(MAX_RETURNS):
@@ -160,7 +189,8 @@ def settle_on_cycle(model_id, y, p, u0, frozen, phase, options):
             if np.isnan(t_cross):           # no return: the oscillation died out
                 for j in range(n):
                     y[j] = y_new[j]
-                return status.SUCCESS
+                return _settle_at_rest(model_id, y, p, u0, frozen, i, level, budget - days,
+                                       options)
             days += t_cross
             worst = 0.0
             for j in range(n):
@@ -170,6 +200,7 @@ def settle_on_cycle(model_id, y, p, u0, frozen, phase, options):
             if worst <= criterion or days >= budget:
                 for j in range(n):
                     y[j] = y_new[j]
+                converged = worst <= criterion
                 break
             # Anderson step: x + g - (dX + dG) gamma, gamma = argmin ||g - dG gamma|| (scaled).
             if have_prev:
@@ -210,6 +241,14 @@ def settle_on_cycle(model_id, y, p, u0, frozen, phase, options):
                 y[j] = y_new[j]
         if days >= budget:
             break
+    if not converged:
+        # No fixed point within the budget (a slow drift, or a cycle that converges slowly):
+        # end on plain returns, so no extrapolation error is left in the fast components.
+        for _ in range(UNCONVERGED_RETURNS):
+            code, t_cross = _return_to_section(model_id, y, p, u0, frozen, i, level, search,
+                                               options)
+            if code != status.SUCCESS or np.isnan(t_cross):
+                return code
     return status.SUCCESS
 
 
@@ -270,13 +309,22 @@ def solve_batch(model_id, y0, P, init_mode, frozen, init_p_index, phase, u0, pk_
                 out_y, out_u, out_obs, codes, stats):
     """Run ``solve_one`` for every row of ``P`` (float64[n_samples, n_params]) in parallel.
 
+    Samples are handed out one at a time from a shared counter (``workqueue``), so threads
+    stay busy when samples take uneven numbers of steps.
+
     Outputs gain a leading ``sample`` axis; ``codes`` is int64[n_samples] and ``stats``
     int64[n_samples, 3].
     """
-    for s in prange(P.shape[0]):
-        codes[s] = solve_one(model_id, y0, P[s], init_mode, frozen, init_p_index, phase, u0,
-                             pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_target, ev_value,
-                             t0, t1, save_t, options, out_y[s], out_u[s], out_obs[s], stats[s])
+    n = P.shape[0]
+    counter = np.zeros(1, dtype=np.int64)
+    for _ in prange(min(n, WORKERS)):
+        s = take(counter)
+        while s < n:
+            codes[s] = solve_one(model_id, y0, P[s], init_mode, frozen, init_p_index, phase,
+                                 u0, pk_rates, pk_state0, pk_map, ev_t, ev_kind, ev_target,
+                                 ev_value, t0, t1, save_t, options, out_y[s], out_u[s],
+                                 out_obs[s], stats[s])
+            s = take(counter)
 
 
 @kernel(parallel=True)
@@ -303,8 +351,13 @@ def solve_batch_protocols(model_id, y0, P, init_mode, frozen, init_p_index, phas
     ``y0``, ``init_mode``, ``frozen``, ``init_p_index``, ``phase``, ``t0``, ``t1``, ``save_t``
     and ``options`` are shared (``solve_one``).
     """
-    for s in prange(P.shape[0]):
-        codes[s] = solve_one(model_id, y0, P[s], init_mode, frozen, init_p_index, phase, U0[s],
-                             PK_rates[s], PK_state0[s], PK_map[s], EV_t[s], EV_kind[s],
-                             EV_target[s], EV_value[s], t0, t1, save_t, options, out_y[s],
-                             out_u[s], out_obs[s], stats[s])
+    n = P.shape[0]
+    counter = np.zeros(1, dtype=np.int64)
+    for _ in prange(min(n, WORKERS)):
+        s = take(counter)
+        while s < n:
+            codes[s] = solve_one(model_id, y0, P[s], init_mode, frozen, init_p_index, phase,
+                                 U0[s], PK_rates[s], PK_state0[s], PK_map[s], EV_t[s],
+                                 EV_kind[s], EV_target[s], EV_value[s], t0, t1, save_t, options,
+                                 out_y[s], out_u[s], out_obs[s], stats[s])
+            s = take(counter)
