@@ -361,3 +361,62 @@ def solve_batch_protocols(model_id, y0, P, init_mode, frozen, init_p_index, phas
                                  EV_kind[s], EV_target[s], EV_value[s], t0, t1, save_t, options,
                                  out_y[s], out_u[s], out_obs[s], stats[s])
             s = take(counter)
+
+
+@kernel
+def window_means(save_t, values, win_lo, win_hi, out):
+    """Means of ``values[T, m]`` over each window ``[win_lo[w], win_hi[w]]`` [day] into
+    ``out[W, m]``: trapezoidal rule over the save times inside the window, divided by the span
+    they cover; a window holding one save time takes that value, an empty one NaN."""
+    for w in range(win_lo.size):
+        first = -1
+        last = -1
+        for k in range(save_t.size):
+            if win_lo[w] <= save_t[k] <= win_hi[w]:
+                if first < 0:
+                    first = k
+                last = k
+        for j in range(values.shape[1]):
+            if first < 0:
+                out[w, j] = np.nan
+            elif last == first:
+                out[w, j] = values[first, j]
+            else:
+                total = 0.0
+                for k in range(first, last):
+                    total += 0.5 * (values[k, j] + values[k + 1, j]) * (save_t[k + 1] - save_t[k])
+                out[w, j] = total / (save_t[last] - save_t[first])
+
+
+@kernel(parallel=True)
+def solve_batch_means(model_id, y0, P, init_mode, frozen, init_p_index, phase, u0, pk_rates,
+                      pk_state0, pk_map, ev_t, ev_kind, ev_target, ev_value, t0, t1, save_t,
+                      options, win_lo, win_hi, out_y, out_u, out_obs, codes, stats):
+    """``solve_batch`` keeping only window means: memory independent of the save grid.
+
+    Each worker integrates its samples into its own scratch trajectory (``save_t`` grid) and
+    reduces it with ``window_means``; outputs are ``out_y[S, W, n_states]``,
+    ``out_u[S, W, n_inputs]``, ``out_obs[S, W, n_obs]`` for the ``W`` windows
+    ``[win_lo[w], win_hi[w]]``. Every sample runs ``solve_one`` exactly as in ``solve_batch``.
+    """
+    n = P.shape[0]
+    T = save_t.size
+    counter = np.zeros(1, dtype=np.int64)
+    for _ in prange(min(n, WORKERS)):
+        s = take(counter)
+        if s < n:
+            ty = np.empty((T, out_y.shape[2]))
+            tu = np.empty((T, out_u.shape[2]))
+            to = np.empty((T, out_obs.shape[2]))
+            while s < n:
+                ty.fill(np.nan)
+                tu.fill(np.nan)
+                to.fill(np.nan)
+                codes[s] = solve_one(model_id, y0, P[s], init_mode, frozen, init_p_index,
+                                     phase, u0, pk_rates, pk_state0, pk_map, ev_t, ev_kind,
+                                     ev_target, ev_value, t0, t1, save_t, options, ty, tu, to,
+                                     stats[s])
+                window_means(save_t, ty, win_lo, win_hi, out_y[s])
+                window_means(save_t, tu, win_lo, win_hi, out_u[s])
+                window_means(save_t, to, win_lo, win_hi, out_obs[s])
+                s = take(counter)
