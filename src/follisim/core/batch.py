@@ -36,7 +36,7 @@ QSS_ITERATIONS = 40        # quasi-steady guess before the settle: iterations at
 UNCONVERGED_RETURNS = 3    # plain returns that end a settle which did not converge
 
 
-@kernel
+@kernel(inline="always")
 def _return_to_section(model_id, y, p, u0, frozen, i, level, days, options):
     """Integrate ``y`` (frozen components held) until component ``i`` next crosses ``level``
     upwards, at most ``days``; return (status, time of the crossing or NaN)."""
@@ -51,14 +51,14 @@ def _return_to_section(model_id, y, p, u0, frozen, i, level, days, options):
     return code, stop[dopri5.STOP_TIME]
 
 
-@kernel
+@kernel(inline="always")
 def _settle_at_rest(model_id, y, p, u0, frozen, i, level, days, options):
     """The marker stopped crossing: the attractor is an equilibrium. Take it from the
     quasi-steady solver started at ``y`` if that lands within 1 % of ``y``; otherwise
     integrate on for ``days`` (stopping early at a crossing) and keep where the run ends.
     Returns a status."""
     guess = y.copy()
-    if quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, 200) == status.SUCCESS:
+    if quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, np.int64(200)) == status.SUCCESS:
         near = True                 # the run was approaching it (not a distant, unstable one)
         for j in range(y.size):
             if abs(y[j] - guess[j]) > 1e-2 * abs(guess[j]) + options[dopri5.ATOL]:
@@ -279,13 +279,13 @@ def solve_one(model_id, y0, p, init_mode, frozen, init_p_index, phase, u0, pk_ra
         if init_mode == INIT_LIMIT_CYCLE:
             # The quasi-steady state is only a guess for the settle (for a cycling model it is
             # an unstable equilibrium that the solver rarely pins down): a few iterations.
-            code = quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, QSS_ITERATIONS)
+            code = quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, np.int64(QSS_ITERATIONS))
             if code != status.SUCCESS:      # the settle can start from the guess instead
                 for i in range(y.size):
                     y[i] = guess[i]
             code = settle_on_cycle(model_id, y, p, u0, frozen, phase, options)
         else:
-            code = quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, 200)
+            code = quasi_steady_state(model_id, y, p, u0, frozen, 1e-10, np.int64(200))
     if code == status.SUCCESS:
         free = np.zeros(y.size, dtype=np.int8)
         stop = np.array([-1.0, 0.0, np.nan])
