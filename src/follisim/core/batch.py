@@ -117,7 +117,7 @@ def _least_squares(a, b, k, x):
         x[j] = acc / r[j, j]
 
 
-@kernel
+@kernel(inline="always")
 def settle_on_cycle(model_id, y, p, u0, frozen, phase, options):
     """Move ``y`` onto the model's attractor under constant inputs ``u0``; return a status.
 
