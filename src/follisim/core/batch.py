@@ -36,7 +36,7 @@ QSS_ITERATIONS = 40        # quasi-steady guess before the settle: iterations at
 UNCONVERGED_RETURNS = 3    # plain returns that end a settle which did not converge
 
 
-@kernel(inline="always")
+@kernel
 def _return_to_section(model_id, y, p, u0, frozen, i, level, days, options):
     """Integrate ``y`` (frozen components held) until component ``i`` next crosses ``level``
     upwards, at most ``days``; return (status, time of the crossing or NaN)."""
