@@ -1,28 +1,40 @@
 """follisim against its peers on the same model, tolerances and dosing, in one run.
 
-    python benchmarks/peers.py [--quick] [--json OUT]
+    python benchmarks/peers.py [--quick] [--json OUT] [--no-amici]
 
 Case: the ``poi_hucmsc`` arm of ``experiments/rat_ctx_hucmsc_iv`` (CTX 30 mg/kg x5, IV hUCMSCs
-on day 18, 60 days, saves every 0.5 day), rtol 1e-6, atol 1e-8. Peers:
+on day 18, 60 days), rtol 1e-6, atol 1e-8 in every tool, every tool starting from follisim's
+day-0 state. Two output modes: a dense grid (every 0.1 day, 601 points) and the end point only.
+Peers:
 
-* scipy ``solve_ivp(LSODA)`` with the plain-Python RHS (``models/rat_python.py``), PK chains as
-  ODE states, restarted at every dose;
+* scipy ``solve_ivp(LSODA)`` with the plain-Python RHS (``models/rat_python.py``, generated
+  from the equations), PK chains as ODE states, restarted at every dose;
 * the same with a numba-jitted RHS (the follisim kernel plus PK states);
-* libRoadRunner (CVODE) on the exported SBML (``follisim export-sbml``), doses as events.
+* libRoadRunner (CVODE), COPASI (LSODA, through ``basico``) and AMICI (SBML compiled to C++,
+  CVODES) on the exported SBML (``follisim export-sbml``), doses as events. AMICI needs the
+  ``bench`` extra, a C++ compiler, CMake and SWIG; where it cannot build it is skipped with the
+  reason. Its compiled model is kept in ``benchmarks/.amici`` (keyed by the SBML's hash).
 
-Compile/load time is excluded and reported apart; timings are medians of repeats. Sweeps vary
-``k_activation`` and ``fsh_secretion``. follisim's sweep runs ``simulate_many``'s engine
-(``core.batch.solve_batch``, numba threads); scipy sweeps run in one process; libRoadRunner
-sweeps run in one process per core. ``speedup`` = follisim sweep throughput / peer throughput.
+Before a tool is timed its dense trajectory is compared with follisim's: ``agreement`` is the
+largest difference over states and save times relative to each state's range (the surge, a
+0 -> 1 switch, drifts by minutes over 13 cycles at rtol 1e-6, which dominates); a tool is timed
+only if it agrees within ``AGREE``. Compile/load time is excluded and reported apart; timings
+are medians of repeats. Sweeps vary ``k_activation`` and ``fsh_secretion``: follisim runs
+``core.batch.solve_batch`` on numba threads; the SBML tools run one worker process per core;
+scipy runs in one process. ``speedup.<tool>`` = follisim's sweep throughput / the tool's, with
+end-point outputs (``speedup_dense`` on the dense grid).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -34,19 +46,25 @@ from follisim.core import batch, pk, rat
 from follisim.io.experiment import load_experiment
 from follisim.models import RAT
 from follisim.models.rat_python import make_rhs
-from follisim.simulate import INIT_MODES
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-EXPERIMENT = os.path.join(HERE, "..", "experiments", "rat_ctx_hucmsc_iv", "experiment.toml")
+HERE = Path(__file__).resolve().parent
+EXPERIMENT = HERE.parent / "experiments" / "rat_ctx_hucmsc_iv" / "experiment.toml"
+AMICI_DIR = HERE / ".amici"
 RTOL, ATOL = 1e-6, 1e-8
+DENSE_DT = 0.1
+AGREE = 0.05
+SBML_TOOLS = ("roadrunner", "copasi", "amici")
 
 
 def case():
     exp = load_experiment(EXPERIMENT)
     cfg = next(a.config for a in exp.arms if a.name == "poi_hucmsc")
-    import dataclasses
-
     return dataclasses.replace(cfg, solver=dataclasses.replace(cfg.solver, rtol=RTOL, atol=ATOL))
+
+
+def grids(cfg) -> dict[str, np.ndarray]:
+    return {"dense": np.round(np.arange(0.0, cfg.days + 1e-9, DENSE_DT), 10),
+            "endpoint": np.array([0.0, cfg.days])}
 
 
 def sweep_table(n, seed=0):
@@ -55,33 +73,41 @@ def sweep_table(n, seed=0):
             "fsh_secretion": rng.uniform(15.0, 30.0, n)}
 
 
-# ---------------------------------------------------------------------------------------------
-def follisim_args(cfg, P, y0=None):
-    """Kernel arguments; with ``y0`` the run starts from it (as the peers do), otherwise from
-    the config's initial state (the limit-cycle start with its burn-in)."""
+def agreement(theirs: dict[str, np.ndarray], ours: np.ndarray) -> float:
+    """Largest |difference| over save times and states, relative to the state's range."""
+    worst = 0.0
+    for i, s in enumerate(RAT.state_names):
+        scale = np.ptp(ours[:, i]) + 1e-12 * np.max(np.abs(ours[:, i])) + 1e-300
+        worst = max(worst, float(np.max(np.abs(theirs[s] - ours[:, i])) / scale))
+    return worst
+
+
+# --- follisim ---------------------------------------------------------------------------------
+def follisim_args(cfg, P, y0, save_t):
+    """Kernel arguments from the given day-0 state ``y0`` (as the peers start)."""
     c = cfg.protocol.compile(cfg.model, 0.0, cfg.days)
     m = cfg.model
-    if y0 is None:
-        mode, y, index = INIT_MODES[cfg.initial_state], m.y0_guess(), m.init_parameter_index()
-    else:
-        mode, y, index = batch.INIT_GIVEN, y0, np.full(len(m.states), -1)
-    return (m.model_id, y, P, mode, m.frozen_mask(),
-            index, m.phase_array(cfg.burn_in), c.u0, c.pk_rates, c.pk_state0,
-            c.pk_map, c.ev_t,
-            c.ev_kind, c.ev_target, c.ev_value, 0.0, cfg.days, cfg.save_t, cfg.solver.array())
+    return (m.model_id, y0, P, batch.INIT_GIVEN, m.frozen_mask(),
+            np.full(len(m.states), -1), m.phase_array(cfg.burn_in), c.u0, c.pk_rates,
+            c.pk_state0, c.pk_map, c.ev_t, c.ev_kind, c.ev_target, c.ev_value, 0.0, cfg.days,
+            save_t, cfg.solver.array())
 
 
-def follisim_sweep(cfg, table, y0=None):
-    P = np.ascontiguousarray(RAT.parameters.pack_many(table, len(next(iter(table.values())))))
-    n, T = P.shape[0], cfg.save_t.size
-    outs = (np.empty((n, T, len(RAT.states))), np.empty((n, T, len(RAT.inputs))),
+def _outs(n, T):
+    return (np.empty((n, T, len(RAT.states))), np.empty((n, T, len(RAT.inputs))),
             np.empty((n, T, len(RAT.observables))), np.empty(n, np.int64),
             np.empty((n, 3), np.int64))
-    batch.solve_batch(*follisim_args(cfg, P, y0), *outs)
+
+
+def follisim_sweep(cfg, table, y0, save_t):
+    P = np.ascontiguousarray(RAT.parameters.pack_many(table, len(next(iter(table.values()))),
+                                                      base=cfg.parameters))
+    outs = _outs(P.shape[0], save_t.size)
+    batch.solve_batch(*follisim_args(cfg, P, y0, save_t), *outs)
     return outs
 
 
-# ---------------------------------------------------------------------------------------------
+# --- scipy ------------------------------------------------------------------------------------
 def segments(cfg):
     """Event times and what happens there, for the restarted scipy integrations."""
     c = cfg.protocol.compile(cfg.model, 0.0, cfg.days)
@@ -121,7 +147,8 @@ def _numba_fun(p_vec, u, c, n, out):
     return f
 
 
-def scipy_run(cfg, p_vec, y0, numba_rhs):
+def scipy_run(cfg, p_vec, y0, numba_rhs, save_t):
+    """LSODA restarted at every event; returns state -> values at ``save_t``."""
     c, times = segments(cfg)
     n = len(RAT.states)
     state = np.concatenate([y0, np.zeros(2 * c.pk_rates.shape[0])])
@@ -147,122 +174,190 @@ def scipy_run(cfg, p_vec, y0, numba_rhs):
             f = _numba_fun(p_vec, u.copy(), c, n, out)
         else:
             f = make_rhs(p_named, dict(zip(RAT.input_names, u, strict=True)), chains, maps_py)
-        mask = (cfg.save_t >= a) & ((cfg.save_t < b) if b < times[-1] else (cfg.save_t <= b))
-        sol = solve_ivp(f, (a, b), state, method="LSODA", rtol=RTOL, atol=ATOL,
-                        t_eval=np.append(cfg.save_t[mask], b) if b < times[-1]
-                        else cfg.save_t[mask])
+        last = b >= times[-1]
+        mask = (save_t >= a) & ((save_t <= b) if last else (save_t < b))
+        t_eval = save_t[mask] if last else np.append(save_t[mask], b)
+        sol = solve_ivp(f, (a, b), state, method="LSODA", rtol=RTOL, atol=ATOL, t_eval=t_eval)
         ys.append(sol.y[:n, :mask.sum()].T)
         state = sol.y[:, -1]
-    return np.concatenate(ys)
+    y = np.concatenate(ys)
+    return {s: y[:, i] for i, s in enumerate(RAT.state_names)}
 
 
-# ---------------------------------------------------------------------------------------------
-def _rr_worker(args):
-    text, save_t, k_act, fsh = args
-    import roadrunner
+# --- SBML tools, one per worker process ---------------------------------------------------------
+_LOADED: dict = {}
 
-    rr = roadrunner.RoadRunner(text)
-    integ = rr.getIntegrator()
-    integ.setValue("relative_tolerance", RTOL)
-    integ.setValue("absolute_tolerance", ATOL)
-    rr.timeCourseSelections = ["time"] + list(RAT.state_names)
+
+def _sbml_runner(tool: str, text: str):
+    """A callable ``run(save_t, params) -> state -> values`` for ``tool``, loaded once."""
+    key = (tool, hash(text))
+    if key in _LOADED:
+        return _LOADED[key]
+    if tool == "roadrunner":
+        import roadrunner
+
+        rr = roadrunner.RoadRunner(text)
+        integ = rr.getIntegrator()
+        integ.setValue("relative_tolerance", RTOL)
+        integ.setValue("absolute_tolerance", ATOL)
+        integ.setValue("maximum_num_steps", 10**6)
+        rr.timeCourseSelections = ["time", *RAT.state_names]
+
+        def run(save_t, params):
+            rr.resetAll()
+            for k, v in params.items():
+                rr[k] = float(v)
+            res = rr.simulate(times=[float(t) for t in save_t])
+            return {s: np.asarray(res[:, i + 1]) for i, s in enumerate(RAT.state_names)}
+    elif tool == "copasi":
+        import basico
+
+        from follisim.sbml import copasi_model, run_copasi
+
+        dm = copasi_model(text, RTOL, ATOL)
+        names = basico.get_parameters(model=dm)
+        by_id = dict(zip(names["sbml_id"], names.index, strict=True))
+
+        def run(save_t, params):
+            for k, v in params.items():
+                basico.set_parameters(by_id[k], initial_value=float(v), exact=True, model=dm)
+            return run_copasi(dm, save_t)
+    else:
+        from follisim.sbml import amici_model, run_amici
+
+        model = amici_model(text, AMICI_DIR)
+
+        def run(save_t, params):
+            return run_amici(model, save_t, RTOL, ATOL, params)
+    _LOADED[key] = run
+    return run
+
+
+def _sbml_sweep(args):
+    tool, text, save_t, table = args
+    run = _sbml_runner(tool, text)
+    run(save_t, {})                               # load/compile outside the timed region
     t = time.perf_counter()
-    for a, b in zip(k_act, fsh, strict=True):
-        rr.resetAll()
-        rr["k_activation"] = float(a)
-        rr["fsh_secretion"] = float(b)
-        rr.simulate(times=list(save_t))
+    for a, b in zip(table["k_activation"], table["fsh_secretion"], strict=True):
+        run(save_t, {"k_activation": a, "fsh_secretion": b})
     return time.perf_counter() - t
 
 
+def _parallel_throughput(tool, text, save_t, n, cores):
+    table = sweep_table(n)
+    chunks = np.array_split(np.arange(n), cores)
+    jobs = [(tool, text, save_t, {k: v[c] for k, v in table.items()}) for c in chunks]
+    with ProcessPoolExecutor(cores) as ex:
+        list(ex.map(_sbml_sweep, [(tool, text, save_t, {k: v[:1] for k, v in table.items()})
+                                  for _ in range(cores)]))          # warm every worker
+        t = time.perf_counter()
+        list(ex.map(_sbml_sweep, jobs))
+        return n / (time.perf_counter() - t)
+
+
+# ---------------------------------------------------------------------------------------------
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats and sweep sizes")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--no-amici", action="store_true", help="skip AMICI (its compile takes "
+                                                             "minutes the first time)")
     args = ap.parse_args(argv)
     cfg = case()
     cores = numba.config.NUMBA_NUM_THREADS
-    sizes = (1000,) if args.quick else (1000, 10_000)
     reps = 3 if args.quick else 7
+    n_sweep = 1000 if args.quick else 10_000
+    n_peer = {"roadrunner": 100 if args.quick else 400, "copasi": 40 if args.quick else 200,
+              "amici": 100 if args.quick else 400, "scipy_lsoda": 2 if args.quick else 6,
+              "scipy_numba_rhs": 10 if args.quick else 40}
     res = {"case": "rat_ctx_hucmsc_iv/poi_hucmsc", "days": cfg.days, "rtol": RTOL,
-           "atol": ATOL, "cores": cores, "timings": {}, "throughput": {}}
+           "atol": ATOL, "cores": cores, "agree_within": AGREE, "timings_ms": {},
+           "first_call_s": {}, "throughput": {}, "agreement": {}, "skipped": {}}
+    modes = grids(cfg)
 
-    # follisim
-    p = RAT.parameters.pack(cfg.parameters)
-    one = {k: v[:1] for k, v in sweep_table(1).items()}
+    # follisim: the limit-cycle start once, then every tool from that day-0 state.
+    from follisim.sbml import start_state
+
     t = time.perf_counter()
-    follisim_sweep(cfg, one)
-    res["timings"]["follisim_first_call_s"] = time.perf_counter() - t
+    start = start_state(cfg)
+    res["first_call_s"]["follisim"] = time.perf_counter() - t
+    y0 = np.array([start[s] for s in RAT.state_names])
+    p = RAT.parameters.pack(cfg.parameters)
     P1 = np.ascontiguousarray(p[None, :])
-    outs1 = (np.empty((1, cfg.save_t.size, len(RAT.states))),
-             np.empty((1, cfg.save_t.size, len(RAT.inputs))),
-             np.empty((1, cfg.save_t.size, len(RAT.observables))), np.empty(1, np.int64),
-             np.empty((1, 3), np.int64))
-    a0 = follisim_args(cfg, P1)
-    res["timings"]["follisim_with_limit_cycle_start_ms"] = 1e3 * median_time(
-        lambda: batch.solve_one(*a0[:2], P1[0], *a0[3:], outs1[0][0], outs1[1][0],
-                                outs1[2][0], outs1[4][0]), max(reps, 30))
-    start = outs1[0][0][0].copy()
-    a1 = follisim_args(cfg, P1, start)
-    batch.solve_one(*a1[:2], P1[0], *a1[3:], outs1[0][0], outs1[1][0], outs1[2][0],
-                    outs1[4][0])
-    res["timings"]["follisim_ms"] = 1e3 * median_time(
-        lambda: batch.solve_one(*a1[:2], P1[0], *a1[3:], outs1[0][0], outs1[1][0],
-                                outs1[2][0], outs1[4][0]), max(reps, 30))
-    y_ours = outs1[0][0].copy()
-    for n in sizes:
-        table = sweep_table(n)
-        dt = median_time(lambda table=table: follisim_sweep(cfg, table, start),
-                         max(1, reps // 3))
-        res["throughput"][f"follisim_{n}"] = n / dt
-    best = max(v for k, v in res["throughput"].items() if k.startswith("follisim"))
+    ours = {}
+    for mode, save_t in modes.items():
+        outs = _outs(1, save_t.size)
+        a = follisim_args(cfg, P1, y0, save_t)
 
-    # scipy peers
-    y0 = y_ours[0]
+        def one(a=a, outs=outs):
+            return batch.solve_one(*a[:2], P1[0], *a[3:], outs[0][0], outs[1][0], outs[2][0],
+                                   outs[4][0])
+
+        one()
+        res["timings_ms"][f"follisim_{mode}"] = 1e3 * median_time(one, max(reps, 30))
+        ours[mode] = outs[0][0].copy()
+        table = sweep_table(n_sweep)
+        follisim_sweep(cfg, {k: v[:4] for k, v in table.items()}, y0, save_t)
+        dt = median_time(lambda t=table, s=save_t: follisim_sweep(cfg, t, y0, s),
+                         max(1, reps // 3))
+        res["throughput"][f"follisim_{mode}"] = n_sweep / dt
+    res["follisim_rhs_per_trajectory"] = int(outs[4][0][2])
+
+    # scipy
     for key, numba_rhs in (("scipy_lsoda", False), ("scipy_numba_rhs", True)):
         t = time.perf_counter()
-        y = scipy_run(cfg, p, y0, numba_rhs)
-        res["timings"][f"{key}_first_call_s"] = time.perf_counter() - t
-        ms = 1e3 * median_time(lambda nr=numba_rhs: scipy_run(cfg, p, y0, nr), reps)
-        res["timings"][f"{key}_ms"] = ms
-        res["throughput"][key] = 1e3 / ms
-        res[f"{key}_max_rel_diff_vs_follisim"] = float(
-            np.max(np.abs(y - y_ours) / (np.abs(y_ours) + 1e-12)))
+        y = scipy_run(cfg, p, y0, numba_rhs, modes["dense"])
+        res["first_call_s"][key] = time.perf_counter() - t
+        res["agreement"][key] = agreement(y, ours["dense"])
+        if res["agreement"][key] > AGREE:
+            res["skipped"][key] = "disagrees with follisim; not timed"
+            continue
+        for mode, save_t in modes.items():
+            ms = 1e3 * median_time(lambda nr=numba_rhs, s=save_t: scipy_run(cfg, p, y0, nr, s),
+                                   reps)
+            res["timings_ms"][f"{key}_{mode}"] = ms
+            res["throughput"][f"{key}_{mode}"] = 1e3 / ms      # one process
 
-    # libRoadRunner
-    try:
-        import roadrunner  # noqa: F401
+    # SBML tools
+    from follisim.sbml import to_sbml
 
-        from follisim.sbml import simulate_roadrunner, to_sbml
+    text = to_sbml(cfg, initial_state=dict(zip(RAT.state_names, y0, strict=True)))
+    for tool in SBML_TOOLS:
+        if tool == "amici" and args.no_amici:
+            res["skipped"][tool] = "--no-amici"
+            continue
+        try:
+            t = time.perf_counter()
+            run = _sbml_runner(tool, text)
+            y = run(modes["dense"], {})
+            res["first_call_s"][tool] = time.perf_counter() - t
+        except Exception as err:                    # not installed, or cannot build
+            res["skipped"][tool] = f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"
+            print(f"{tool}: skipped ({res['skipped'][tool]})", file=sys.stderr)
+            continue
+        res["agreement"][tool] = agreement(y, ours["dense"])
+        if res["agreement"][tool] > AGREE:
+            res["skipped"][tool] = "disagrees with follisim; not timed"
+            continue
+        for mode, save_t in modes.items():
+            res["timings_ms"][f"{tool}_{mode}"] = 1e3 * median_time(
+                lambda s=save_t, r=run: r(s, {}), reps)
+            res["throughput"][f"{tool}_{mode}"] = _parallel_throughput(
+                tool, text, save_t, n_peer[tool], cores)
 
-        text = to_sbml(cfg)
-        t = time.perf_counter()
-        y_rr = simulate_roadrunner(text, cfg.save_t, RTOL, ATOL)
-        res["timings"]["roadrunner_first_call_s"] = time.perf_counter() - t
-        res["roadrunner_max_rel_diff_vs_follisim"] = float(max(
-            np.max(np.abs(y_rr[s] - y_ours[:, i]) / (np.abs(y_ours[:, i]) + 1e-12))
-            for i, s in enumerate(RAT.state_names)))
-        n_rr = 200 if args.quick else 1000
-        table = sweep_table(n_rr)
-        single = _rr_worker((text, cfg.save_t, table["k_activation"][:20],
-                             table["fsh_secretion"][:20]))
-        res["timings"]["roadrunner_ms"] = 1e3 * single / 20
-        chunks = np.array_split(np.arange(n_rr), cores)
-        t = time.perf_counter()
-        with ProcessPoolExecutor(cores) as ex:
-            list(ex.map(_rr_worker, [(text, cfg.save_t, table["k_activation"][c],
-                                      table["fsh_secretion"][c]) for c in chunks]))
-        res["throughput"]["roadrunner"] = n_rr / (time.perf_counter() - t)
-    except ImportError:
-        res["roadrunner"] = "not installed (pip install 'follisim[sbml]')"
-
-    res["speedup"] = {k: best / res["throughput"][k]
-                      for k in ("scipy_lsoda", "scipy_numba_rhs", "roadrunner")
-                      if k in res["throughput"]}
+    res["speedup"] = {}
+    res["speedup_dense"] = {}
+    for tool in ("scipy_lsoda", "scipy_numba_rhs", *SBML_TOOLS):
+        for mode, key in (("endpoint", "speedup"), ("dense", "speedup_dense")):
+            if f"{tool}_{mode}" in res["throughput"]:
+                res[key][tool] = (res["throughput"][f"follisim_{mode}"]
+                                  / res["throughput"][f"{tool}_{mode}"])
     print(json.dumps(res, indent=2))
     if args.json:
-        with open(args.json, "w") as fh:
+        tmp = f"{args.json}.{os.getpid()}.tmp"
+        with open(tmp, "w") as fh:
             json.dump(res, fh, indent=2)
+        os.replace(tmp, args.json)
     return res
 
 

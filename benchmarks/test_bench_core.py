@@ -66,6 +66,34 @@ def test_batch(benchmark):
     benchmark.extra_info["samples"] = N_BATCH
 
 
+def test_limit_cycle_start(benchmark):
+    """The start alone: quasi-steady guess and the accelerated settle onto the cycle."""
+    from follisim.io.config import as_config
+    from follisim.simulate import _kernel_args
+
+    cfg = as_config({"run": {"days": 1e-9, "save_times": [0.0]}})
+    m = cfg.model
+    out = (np.empty((1, len(m.states))), np.empty((1, len(m.inputs))),
+           np.empty((1, len(m.observables))), np.zeros(3, np.int64))
+    args = (*_kernel_args(cfg, m.parameters.pack()), *out)
+    batch.solve_one(*args)
+    assert benchmark(batch.solve_one, *args) == 0
+
+
+def test_batch_window_means(benchmark):
+    """simulate_many keeping only three window means (memory independent of the save grid)."""
+    rng = np.random.default_rng(0)
+    table = {"k_activation": rng.uniform(0.0024, 0.0036, N_BATCH),
+             "fsh_secretion": rng.uniform(16.8, 25.2, N_BATCH)}
+    doc = {"run": {"days": DAYS, "save_interval": 1.0}}
+    windows = [(0.0, 30.0), (45.0, 60.0), (100.0, 120.0)]
+    simulate_many(doc, {k: v[:4] for k, v in table.items()}, windows=windows)
+    ds = benchmark.pedantic(simulate_many, args=(doc, table), kwargs={"windows": windows},
+                            rounds=1 if not QUICK else 3, iterations=1)
+    assert int((ds.status == 0).sum()) == N_BATCH
+    benchmark.extra_info["samples"] = N_BATCH
+
+
 def _first_call_seconds(env_extra: dict) -> float:
     code = ("import time; t=time.perf_counter(); import follisim; "
             "follisim.simulate({'run': {'days': 10.0}}); print(time.perf_counter()-t)")

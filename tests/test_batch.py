@@ -69,3 +69,28 @@ def test_identical_at_any_thread_count():
 def test_bad_parameter_table(table, fragment):
     with pytest.raises(ConfigError, match=fragment):
         simulate_many(DOC, table)
+
+
+def test_window_means_equal_means_of_the_full_trajectories(many):
+    """Keeping only window means gives the trapezoidal means of the full run's samples."""
+    windows = [(0.0, 10.0), (12.0, 12.0), (20.0, 40.0)]
+    means = simulate_many(DOC, TABLE, windows=windows)
+    assert means.sizes == {"sample": 5, "window": 3, "parameter": many.sizes["parameter"]}
+    np.testing.assert_array_equal(means.status.values, many.status.values)
+    for w, (a, b) in enumerate(windows):
+        piece = many.sel(time=slice(a, b))
+        for name in ("primordial", "e2", "perfusion", "injury_gc"):
+            if a == b:
+                expected = piece[name].isel(time=0).values
+            else:
+                expected = piece[name].integrate("time").values / float(piece.time[-1]
+                                                                       - piece.time[0])
+            got = means[name].isel(window=w).values
+            ok = many.status.values == 0
+            np.testing.assert_allclose(got[ok], expected[ok], rtol=1e-12)
+
+
+@pytest.mark.parametrize("windows", [[(5.0, 2.0)], [(0.0, 50.0)], [(3.0, 3.5)], []])
+def test_bad_windows(windows):
+    with pytest.raises(ConfigError, match="windows"):
+        simulate_many(DOC, TABLE, windows=windows)

@@ -36,6 +36,17 @@ A51, A52, A53, A54 = 19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212
 A61, A62, A63, A64, A65 = (9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0,
                            -5103.0 / 18656.0)
 B1, B3, B4, B5, B6 = 35.0 / 384.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0
+# The same as arrays for the stage loop: row s holds the weights of stage s+1 (row 6: B).
+NODES = np.array([0.0, C2, C3, C4, C5, 1.0, 1.0])
+TABLEAU = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [A21, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [A31, A32, 0.0, 0.0, 0.0, 0.0],
+    [A41, A42, A43, 0.0, 0.0, 0.0],
+    [A51, A52, A53, A54, 0.0, 0.0],
+    [A61, A62, A63, A64, A65, 0.0],
+    [B1, 0.0, B3, B4, B5, B6],
+])
 # Error weights: 5th-order minus embedded 4th-order solution (stage 7 is the FSAL stage).
 E1, E3, E4, E5, E6, E7 = (71.0 / 57600.0, -71.0 / 16695.0, 71.0 / 1920.0, -17253.0 / 339200.0,
                           22.0 / 525.0, -1.0 / 40.0)
@@ -76,6 +87,15 @@ def _f(model_id, t, y, p, u, dydt, frozen, any_frozen):
 
 
 @kernel
+def _any_frozen(frozen):
+    """True if any component is frozen (a function, so the flag is never a literal type)."""
+    for i in range(frozen.size):  # noqa: SIM110 (numba: no generator expressions)
+        if frozen[i] != 0:
+            return True
+    return False
+
+
+@kernel
 def _dense(theta, h, y, k1, k3, k4, k5, k6, k7, i):
     """Component ``i`` of the continuous extension at ``t + theta h``."""
     q = 0.0
@@ -97,7 +117,7 @@ def _rms(err, y0, y1, rtol, atol):
     return math.sqrt(total / err.size)
 
 
-@kernel
+@kernel(inline="always")
 def _initial_step(model_id, t, y, f0, p, t_ref, u_base, pk_rates, pk_state, pk_map, pk_work,
                   u_work, rtol, atol, y_tmp, f1, frozen, any_frozen):
     """Hairer's starting-step heuristic (Solving ODEs I, sec. II.4)."""
@@ -197,21 +217,13 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
     fixed = rtol <= 0.0
     has_pk = pk_rates.shape[0] > 0
     n_save = save_t.size
-    any_frozen = False
-    for i in range(n):
-        if frozen[i] != 0:
-            any_frozen = True
+    any_frozen = _any_frozen(frozen)
     i_stop = int(stop[STOP_INDEX])
     level = stop[STOP_LEVEL]
     stop[STOP_TIME] = np.nan
 
-    k1 = np.empty(n)
-    k2 = np.empty(n)
-    k3 = np.empty(n)
-    k4 = np.empty(n)
-    k5 = np.empty(n)
-    k6 = np.empty(n)
-    k7 = np.empty(n)
+    K = np.empty((7, n))            # stage derivatives k1..k7 (rows)
+    k1, k2, k3, k4, k5, k6, k7 = K[0], K[1], K[2], K[3], K[4], K[5], K[6]
     y_stage = np.empty(n)
     y_new = np.empty(n)
     err = np.empty(n)
@@ -224,8 +236,9 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
 
     t = t0
     t_ref = t0
-    ie = _apply_events(0, t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value)
-    isv = 0
+    # np.int64 rather than a literal 0: a literal argument would compile the callee twice.
+    ie = _apply_events(np.int64(0), t, y, u_base, pk_state, ev_t, ev_kind, ev_target, ev_value)
+    isv = np.int64(0)
     while isv < n_save and save_t[isv] <= t:
         _store(isv, t, y, u_base, t_ref, pk_rates, pk_state, pk_map, pk_work, out_y, out_u)
         isv += 1
@@ -261,46 +274,22 @@ def integrate(model_id, y, p, u_base, pk_rates, pk_state, pk_map,
             last = t + 1.0001 * h_step >= t_end
             if last:
                 h_step = t_end - t
-            for i in range(n):
-                y_stage[i] = y[i] + h_step * A21 * k1[i]
-            if has_pk:
-                pk.effective_inputs(t + C2 * h_step, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, pk_work, u_work)
-            _f(model_id, t + C2 * h_step, y_stage, p, u_work, k2, frozen, any_frozen)
-            for i in range(n):
-                y_stage[i] = y[i] + h_step * (A31 * k1[i] + A32 * k2[i])
-            if has_pk:
-                pk.effective_inputs(t + C3 * h_step, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, pk_work, u_work)
-            _f(model_id, t + C3 * h_step, y_stage, p, u_work, k3, frozen, any_frozen)
-            for i in range(n):
-                y_stage[i] = y[i] + h_step * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i])
-            if has_pk:
-                pk.effective_inputs(t + C4 * h_step, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, pk_work, u_work)
-            _f(model_id, t + C4 * h_step, y_stage, p, u_work, k4, frozen, any_frozen)
-            for i in range(n):
-                y_stage[i] = y[i] + h_step * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i]
-                                              + A54 * k4[i])
-            if has_pk:
-                pk.effective_inputs(t + C5 * h_step, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, pk_work, u_work)
-            _f(model_id, t + C5 * h_step, y_stage, p, u_work, k5, frozen, any_frozen)
-            for i in range(n):
-                y_stage[i] = y[i] + h_step * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i]
-                                              + A64 * k4[i] + A65 * k5[i])
             t_new = t_end if last else t + h_step
-            if has_pk:
-                pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, pk_work, u_work)
-            _f(model_id, t_new, y_stage, p, u_work, k6, frozen, any_frozen)
-            for i in range(n):
-                y_new[i] = y[i] + h_step * (B1 * k1[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i]
-                                            + B6 * k6[i])
-            if has_pk:
-                pk.effective_inputs(t_new, t_ref, u_base, pk_rates, pk_state,
-                    pk_map, pk_work, u_work)
-            _f(model_id, t_new, y_new, p, u_work, k7, frozen, any_frozen)
+            # Stages 2..7 in one loop (one RHS call site keeps the compiled code small):
+            # stage s+1 reads y + h sum_j TABLEAU[s, j] k_j; the last row is the 5th-order
+            # solution, whose RHS is the FSAL stage k7.
+            for s in range(1, 7):
+                dest = y_new if s == 6 else y_stage
+                for i in range(n):
+                    acc = 0.0
+                    for j in range(s):
+                        acc += TABLEAU[s, j] * K[j, i]
+                    dest[i] = y[i] + h_step * acc
+                t_s = t_new if s >= 5 else t + NODES[s] * h_step
+                if has_pk:
+                    pk.effective_inputs(t_s, t_ref, u_base, pk_rates, pk_state, pk_map,
+                                        pk_work, u_work)
+                _f(model_id, t_s, dest, p, u_work, K[s], frozen, any_frozen)
             stats[N_RHS] += 6
 
             if fixed:

@@ -10,7 +10,7 @@ from follisim.core._jit import kernel
 from follisim.core.ids import MODEL_RAT, MODEL_REFERENCE
 
 
-@kernel
+@kernel(inline="always")
 def call_rhs(model_id, t, y, p, u, dydt):
     """Evaluate the right-hand side of model ``model_id``."""
     if model_id == MODEL_RAT:
@@ -19,7 +19,7 @@ def call_rhs(model_id, t, y, p, u, dydt):
         reference.rhs(t, y, p, u, dydt)
 
 
-@kernel
+@kernel(inline="always")
 def call_observe(model_id, y, p, u, out):
     """Evaluate the observables of model ``model_id``."""
     if model_id == MODEL_RAT:

@@ -27,6 +27,41 @@ def _residual_norm(f, y, free):
 
 
 @kernel
+def solve_dense(a, b):
+    """Solve ``a x = b`` in place by Gaussian elimination with partial pivoting.
+
+    ``a`` (float64[m, m]) is overwritten by its LU factors and ``b`` (float64[m]) by the
+    solution. Written out rather than ``np.linalg.solve``: the systems are tiny (m < 30) and
+    numba's LAPACK binding costs several seconds of compile time in every cold start.
+    A zero pivot leaves non-finite entries in ``b`` (the callers treat them as a failed step).
+    """
+    m = b.size
+    for k in range(m):
+        piv = k
+        big = abs(a[k, k])
+        for i in range(k + 1, m):
+            if abs(a[i, k]) > big:
+                big = abs(a[i, k])
+                piv = i
+        if piv != k:
+            for j in range(m):
+                a[k, j], a[piv, j] = a[piv, j], a[k, j]
+            b[k], b[piv] = b[piv], b[k]
+        inv = 1.0 / a[k, k]
+        for i in range(k + 1, m):
+            f = a[i, k] * inv
+            if f != 0.0:
+                for j in range(k + 1, m):
+                    a[i, j] -= f * a[k, j]
+                b[i] -= f * b[k]
+    for k in range(m - 1, -1, -1):
+        s = b[k]
+        for j in range(k + 1, m):
+            s -= a[k, j] * b[j]
+        b[k] = s / a[k, k]
+
+
+@kernel
 def quasi_steady_state(model_id, y, p, u, frozen, tol, max_iter):
     """Overwrite ``y`` with a steady state of the free components; return a status code.
 
@@ -71,7 +106,8 @@ def quasi_steady_state(model_id, y, p, u, frozen, tol, max_iter):
         for a in range(m):
             jac[a, a] += 1.0 / dtau
             rhs_vec[a] = f[idx[a]]
-        dx = np.linalg.solve(jac, rhs_vec)
+        solve_dense(jac, rhs_vec)
+        dx = rhs_vec
         # Fraction-to-boundary damping keeps every state non-negative.
         alpha = 1.0
         for a in range(m):

@@ -79,7 +79,7 @@ class RunConfig:
     days: float
     save_t: np.ndarray
     initial_state: str = "limit_cycle"
-    burn_in: float = 60.0
+    burn_in: float = 120.0
     solver: SolverOptions = field(default_factory=SolverOptions)
     parameters: dict[str, float] = field(default_factory=dict)
     protocol: Protocol = field(default_factory=Protocol)
