@@ -22,6 +22,8 @@ from follisim.sweep import DaskBackend, LocalBackend, design, load_sweep, open_s
 from follisim.sweep.spec import Factor
 
 EXPERIMENT = """
+[parameters]
+msc_homing_fraction = 0.01
 [experiment]
 measure_days = [16, 24]
 save_interval = 0.5

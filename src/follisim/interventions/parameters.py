@@ -81,9 +81,13 @@ PARAMETERS = ParameterSpace((
        "Half-life of IV-injected MSCs trapped in the lung", source="assumed",
        reference="mouse: most cells in the lung at 1 h, viable cells recovered only up to 24 h "
                  "(Eggenhofer 2012, doi:10.3389/fimmu.2012.00297)"),
-    _p("msc_homing_fraction", 0.01, "1", (1e-4, 0.5),
-       "Fraction of the cells leaving the lung that settle in the ovaries",
-       reference="'a small fraction' (Song 2016 FISH, qualitative); value assumed"),
+    _p("msc_homing_fraction", 0.0005182, "1", (1e-4, 0.5),
+       "Fraction of the cells leaving the lung that settle in the ovaries ('a small fraction', "
+       "Song 2016 FISH, qualitative)", source="fitted",
+       reference="the pooled MSC effects of Front Endocrinol 2023 (meta_analysis.csv, 'all "
+                 "species' rows) against experiments/rat_ctx_hucmsc_iv at day 35: follisim "
+                 "calibrate configs/calibrate_hucmsc.toml; bounded above only (profile 95 % "
+                 "<= 0.0012)"),
     _p("msc_ovary_half_life", 14.0, "day", (0.5, 120.0),
        "Half-life of MSCs resident in the ovary",
        reference="hUCMSCs reside in rat ovaries 'for a comparatively long time' (Song 2016 BMRI, "

@@ -19,6 +19,11 @@ NORMALISATION = ("normalisation: chosen by follisim.calibrate.healthy so that th
 PERIOD_FIT = ("cycle length 4.5 d, the middle of the reported 4-5 d (rat_physiology.csv, "
               "estrous_len_hindawi); solved by follisim.calibrate.healthy")
 PER_UNIT = "per unit of the input"
+HUCMSC_FIT = ("the pooled MSC effects of Front Endocrinol 2023 (meta_analysis.csv, 'all "
+              "species' rows: SMD of E2, FSH, primordial, primary and secondary follicles, "
+              "treated vs untreated POI) against experiments/rat_ctx_hucmsc_iv at day 35, "
+              "scored as follisim compare scores them: follisim calibrate "
+              "configs/calibrate_hucmsc.toml (subgroup rows held out)")
 INHIBIN_NORM = ("normalisation: chosen by follisim.calibrate.healthy so that the healthy limit "
                 "cycle has cycle-mean inhibin B = 1 (relative units; no rat inhibin numbers in "
                 "the curated data)")
@@ -112,8 +117,9 @@ PARAMETERS = ParameterSpace((
        "Division of growing-follicle apoptosis per unit AKT signal (protective sign of AKT)"),
     _p("p53_apoptosis_share", 0.5, "1", (0.0, 1.0),
        "Share of follicle apoptosis that runs through p53 (removable by p53 repression)"),
-    _p("msc_survival_gain", 1.0, "1 per unit MSC signal", (0.0, 20.0),
-       "Division of growing-follicle apoptosis per unit MSC paracrine signal"),
+    _p("msc_survival_gain", 3.081, "1 per unit MSC signal", (0.0, 20.0),
+       "Division of growing-follicle apoptosis per unit MSC paracrine signal", source="fitted",
+       reference=HUCMSC_FIT + "; bounded above only (profile 95 % <= 5.4)"),
     # --- miRNA targets -> pathways, injury side effects -----------------------------------
     _p("pten_akt_gain", 2.0, "1 per unit PTEN knockdown", (0.0, 50.0),
        "AKT signal per unit fractional PTEN knockdown (PTEN dephosphorylates PIP3)"),
@@ -286,8 +292,9 @@ PARAMETERS = ParameterSpace((
        reference="assumed, as gc_lesion_repair"),
     _p("stromal_lesion_capacity_loss", 0.5, "1", (0.0, 1.0),
        "Fraction of the ovary's vessel capacity lost at a full stromal lesion"),
-    _p("msc_repair_gain", 2.0, "1 per unit MSC signal", (0.0, 20.0),
-       "Fold rise of lesion repair per unit MSC paracrine signal",
-       reference="hypothesis: MSC paracrine factors restore granulosa and stromal function "
-                 "(reported as lasting recovery after hUCMSC, poi_timecourse.md item 3)"),
+    _p("msc_repair_gain", 1.519, "1 per unit MSC signal", (0.0, 20.0),
+       "Fold rise of lesion repair per unit MSC paracrine signal (hypothesis: MSC paracrine "
+       "factors restore granulosa and stromal function; lasting recovery after hUCMSC, "
+       "poi_timecourse.md item 3)", source="fitted",
+       reference=HUCMSC_FIT + "; not identifiable by these data (flat profile)"),
 ))
