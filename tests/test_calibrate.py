@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from follisim.calibrate import calibrate
+from follisim.calibrate import calibrate, evaluate
 from follisim.calibrate.spec import load
 from follisim.cli import main
 from follisim.compare import settings
@@ -103,6 +103,26 @@ def test_known_parameters_are_recovered(tmp_path):
     assert result.result.chi2 < 0.05          # 3 training z-scores, data without model error
     held = [r for r, role in result.rows if role == "held_out"]
     assert len(held) == 2 and all(abs(r.z) < 0.2 for r in held)
+
+
+def test_evaluate_scores_the_rows_at_the_experiments_own_values(tmp_path, capsys):
+    """At the true potencies (set in the experiment file) the data made by the model score
+    z ~ 0; at the registry defaults they do not. ``--evaluate`` writes the same files."""
+    path = _write_experiment(tmp_path)
+    data = _synthetic_data(tmp_path)
+    calib = _calibration_file(tmp_path, data)
+    away = evaluate(calib)
+    path.write_text(path.read_text().replace("[compare]", "[parameters]\n" + "\n".join(
+        f"{k} = {v!r}" for k, v in TRUE.items()) + "\n[compare]"))
+    at_truth = evaluate(calib)
+    assert at_truth.values == pytest.approx(TRUE)
+    assert at_truth.result.chi2 < 0.05 < away.result.chi2
+    assert all(abs(r.z) < 0.2 for r, role in at_truth.rows if role == "held_out")
+    out = tmp_path / "eval"
+    assert main(["calibrate", str(calib), "--evaluate", "-o", str(out)]) == 0
+    for name in ("parameters.toml", "fit_report.csv", "identifiability.csv", "fit.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert "1 evaluations" in capsys.readouterr().out
 
 
 def test_cli_calibrate_writes_a_parameter_file_run_can_use(tmp_path, capsys):

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from follisim.models import RAT
 from follisim.spec import docs
 
@@ -38,3 +40,30 @@ def test_compare_doc_tables_match_the_vocabulary():
         "docs/compare.md is out of date: run `python -m follisim.spec.docs`")
     for name in ENDPOINTS:
         assert f"`{name}`" in text, name
+
+
+def _table_rows(text: str, name: str) -> list[list[str]]:
+    body = text.split(f"<!-- BEGIN GENERATED: {name} -->")[1].split(
+        f"<!-- END GENERATED: {name} -->")[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in body.splitlines() if line.startswith("| ")]
+    return rows[1:]                                   # without the header
+
+
+@pytest.mark.slow
+def test_validation_tables_are_current():
+    """docs/validation.md's row tables against a fresh evaluation: same rows, roles and
+    verdicts, z within 0.05 (numba builds may differ in the last bits across machines)."""
+    from follisim.calibrate import evaluate, table
+
+    text = (ROOT / "docs" / "validation.md").read_text()
+    for name, path in table.CALIBRATIONS.items():
+        block = f"validation-{name}"
+        fresh = _table_rows(table.replace_blocks(text, {block: table.markdown(
+            evaluate(ROOT / path))}), block)
+        shipped = _table_rows(text, block)
+        assert len(fresh) == len(shipped), f"{block}: run python -m follisim.calibrate.table"
+        for new, old in zip(fresh, shipped, strict=True):
+            assert new[:6] == old[:6] and new[-1] == old[-1], (block, new, old)
+            if new[-2] not in ("", "–"):
+                assert abs(float(new[-2]) - float(old[-2])) < 0.05, (block, new, old)

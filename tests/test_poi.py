@@ -150,3 +150,28 @@ def test_inhibin_falls_with_the_growing_follicles(shipped):
     c, p = m.sel(arm="control"), m.sel(arm="poi")
     assert float(p.inhibin) < float(c.inhibin)
     assert float(p.secondary + p.antral) < float(c.secondary + c.antral)
+
+
+def test_validation_figure_uses_tangs_ratios_with_their_intervals(tmp_path):
+    """The figure's reference points are Tang's CTX/control ratios with the delta-method
+    interval of the log ratio, from the curated rows (read here with the csv module)."""
+    import csv
+    import math
+
+    from follisim.plotting import validation
+
+    path = ROOT / "src" / "follisim" / "datasets" / "data" / "rat_outcomes.csv"
+    with path.open() as fh:
+        rows = {(r["group"], r["endpoint"]): r for r in csv.DictReader(fh)
+                if r["study_id"].startswith("Tang2018")}
+    c, p = rows[("control", "E2")], rows[("poi", "E2")]
+    ratio = float(p["mean"]) / float(c["mean"])
+    se = math.hypot(float(p["spread"]) / float(p["mean"]) / math.sqrt(float(p["n"])),
+                    float(c["spread"]) / float(c["mean"]) / math.sqrt(float(c["n"])))
+    got = validation.tang_ratios()["E2"]
+    assert got == pytest.approx((ratio, ratio * math.exp(-1.96 * se),
+                                 ratio * math.exp(1.96 * se)), rel=1e-12)
+    assert set(validation.tang_ratios()) == {e for _, e in validation.PANELS.values() if e}
+    out = tmp_path / "v.png"
+    validation.plot_validation(out)
+    assert out.stat().st_size > 50_000

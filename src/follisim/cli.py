@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("-o", "--output", required=True,
                      help="output folder: parameters.toml, fit_report.csv, "
                           "identifiability.csv, fit.png")
+    cal.add_argument("--evaluate", action="store_true",
+                     help="score the training and held-out rows at the current parameter "
+                          "values; fit nothing")
     data = sub.add_parser("datasets", help="list or show the shipped reported-outcome files",
                           **common)
     data_sub = data.add_subparsers(dest="datasets_command", required=True)
@@ -374,7 +377,7 @@ def _compare(args) -> int:
 
 
 def _calibrate(args) -> int:
-    from follisim.calibrate import calibrate, load
+    from follisim.calibrate import calibrate, evaluate, load
     from follisim.io.outputs import check_outputs
     from follisim.io.validate import ConfigError
 
@@ -386,7 +389,7 @@ def _calibrate(args) -> int:
     names = ("parameters.toml", "fit_report.csv", "identifiability.csv", "fit.png")
     outputs = check_outputs({f"-o ({n})": folder / n for n in names},
                             inputs=[args.config, spec.experiment])
-    result = calibrate(spec)
+    result = evaluate(spec) if args.evaluate else calibrate(spec)
     writers = [lambda tmp: Path(tmp).write_text(result.parameters_toml()),
                lambda tmp: Path(tmp).write_text(result.report_csv()),
                lambda tmp: Path(tmp).write_text(result.identifiability_csv()),

@@ -7,8 +7,10 @@ parameter (``uncertainty``) and returns a :class:`Calibration` whose ``write`` m
 ``parameters.toml`` (usable by ``follisim run ... --params``), ``fit_report.csv`` (every
 training and held-out row at the estimate), ``identifiability.csv`` and ``fit.png``.
 
-``healthy`` and ``ctx`` are the older special-purpose fits (the healthy normalisation; the
-CTX injury against Tang 2018 ratios) kept for the tests and ``docs/validation.md``.
+``evaluate(CALIB.toml)`` scores the same rows at the current parameter values without fitting
+(``follisim calibrate --evaluate``; the tables of ``docs/validation.md``, ``table``).
+``healthy`` is the special-purpose healthy normalisation (``python -m
+follisim.calibrate.healthy``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from follisim.calibrate.fit import FitResult, fit
-from follisim.calibrate.objective import Objective
+from follisim.calibrate.objective import PENALTY, Objective
 from follisim.calibrate.spec import CalibrationSpec, load
 from follisim.calibrate.uncertainty import Profile, profile
 from follisim.compare.engine import COLUMNS, Row
@@ -110,4 +114,21 @@ def calibrate(source: str | Path | CalibrationSpec) -> Calibration:
         result, evaluations=objective.evaluations), rows, tuple(profiles))
 
 
-__all__ = ["Calibration", "CalibrationSpec", "calibrate", "load"]
+def evaluate(source: str | Path | CalibrationSpec) -> Calibration:
+    """Score the training and held-out rows of a calibration file at the current values of
+    its free parameters (the experiment's own override, else the registry default); nothing
+    is fitted or profiled."""
+    spec = source if isinstance(source, CalibrationSpec) else load(source)
+    objective = Objective(spec)
+    own = objective.document.get("parameters", {})
+    x0 = np.array([f.to_x(float(own.get(f.name, f.parameter.default))) for f in spec.free])
+    values = objective.values(x0)
+    scored = objective.rows(values)
+    z = [r.z if r.status == "ok" and math.isfinite(r.z) else PENALTY
+         for r, role in scored if role == "train"]
+    rows = tuple((r, role) for r, role in scored if role is not None)
+    result = FitResult(x0, float(sum(v * v for v in z)), (), objective.evaluations)
+    return Calibration(spec, values, result, rows, ())
+
+
+__all__ = ["Calibration", "CalibrationSpec", "calibrate", "evaluate", "load"]

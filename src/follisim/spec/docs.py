@@ -98,6 +98,11 @@ def render(text: str, model: ModelSpec | None | str) -> str:
         generated = compare_blocks()
     else:
         generated = blocks(model) if model is not None else intervention_blocks()
+    return replace_blocks(text, generated)
+
+
+def replace_blocks(text: str, generated: dict[str, str]) -> str:
+    """``text`` with the body of every ``BEGIN/END GENERATED: name`` block replaced."""
     for name, body in generated.items():
         begin, end = BEGIN.format(name=name), END.format(name=name)
         pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
