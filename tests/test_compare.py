@@ -10,7 +10,7 @@ import pytest
 
 from follisim.compare import compare, scores, settings
 from follisim.compare.cohort import simulate_cohort
-from follisim.compare.observe import fraction_from_control, observed
+from follisim.compare.observe import fraction_from_control, observed, reference_fraction
 from follisim.compare.vocabulary import ENDPOINTS, lookup
 from follisim.io.experiment import parse_experiment
 
@@ -181,6 +181,30 @@ def test_sampling_fraction_matches_the_control_mean(cohort):
     f = fraction_from_control(cohort, "control", endpoint, 24.0, 36.75)
     counts = observed(cohort, "control", endpoint, 24.0, f)
     assert np.mean(counts) == pytest.approx(36.75, rel=0.1)     # Poisson noise, 60 animals
+
+
+def test_reference_fraction_scales_to_tangs_control_sections(cohort):
+    """Without a control mean (pooled rows) section counts are scaled to Tang 2018's control
+    arm: a single class to its own mean, a union of classes to the sum of their means (read
+    from the data file here), and whole-ovary counts (fraction 1) for a union that Tang's
+    classes do not partition."""
+    from follisim import datasets
+
+    tang = {r["endpoint"]: float(r["mean"]) for r in datasets.rows("rat_outcomes")
+            if r["study_id"].startswith("Tang2018") and r["group"] == "control"}
+    j = cohort.day_index(24.0)
+    for name, wanted in (("follicles_primary", tang["follicles_primary"]),
+                         ("follicles_growing", tang["follicles_primary"]
+                          + tang["follicles_secondary"]
+                          + tang["follicles_mature(antral/preovulatory)"])):
+        endpoint = ENDPOINTS[name]
+        arm = cohort.arms["control"]
+        whole = sum(np.nanmean(np.where(arm.ok, arm.values[v][:, j], np.nan))
+                    for v in endpoint.variables)
+        f = reference_fraction(cohort, "control", endpoint, 24.0)
+        assert f * whole == pytest.approx(wanted, rel=1e-9), name
+    assert reference_fraction(cohort, "control", ENDPOINTS["follicles_preovulatory"],
+                              24.0) == 1.0
 
 
 def test_unknown_groups_species_and_endpoints_are_listed_not_dropped(tmp_path):

@@ -23,6 +23,7 @@ from follisim.models.rat import INPUTS, STATES
 from follisim.protocols import Protocol
 from follisim.spec.codegen import SBML_FUNCTIONS, sbml_rules
 
+_NG_PER_L = ("ng_per_L", [("gram", 1, -9, 1.0), ("litre", -1, 0, 1.0)])
 _UNITS = {  # unit string -> (id, [(libsbml kind, exponent, scale, multiplier)])
     "day": ("day", [("second", 1, 0, 86400.0)]),
     "1/day": ("per_day", [("second", -1, 0, 86400.0)]),
@@ -31,8 +32,8 @@ _UNITS = {  # unit string -> (id, [(libsbml kind, exponent, scale, multiplier)])
     "follicles": ("item", None),
     "follicles (both ovaries)": ("item", None),
     "corpora lutea (both ovaries)": ("item", None),
-    "ng/L (Tang 2018 ELISA scale)": ("ng_per_L", [("gram", 1, -9, 1.0), ("litre", -1, 0, 1.0)]),
-    "ng/L (Tang 2018 scale)": ("ng_per_L", [("gram", 1, -9, 1.0), ("litre", -1, 0, 1.0)]),
+    "ng/L (Tang 2018 ELISA scale)": _NG_PER_L,
+    "ng/L (Tang 2018 scale)": _NG_PER_L,
     "1 (healthy = 1)": ("dimensionless", None),
 }
 
@@ -86,7 +87,7 @@ def to_sbml(cfg: RunConfig, initial_state: Mapping[str, float] | None = None) ->
     m = doc.createModel()
     m.setId("follisim_rat")
     m.setName(f"follisim rat ovary model ({cfg.source})")
-    for unit_id, parts in {v[0]: v[1] for v in _UNITS.values()}.items():
+    for unit_id, parts in dict(_UNITS.values()).items():       # one definition per id
         if parts is None:
             continue
         ud = m.createUnitDefinition()
