@@ -164,3 +164,21 @@ def test_intervention_parameter_outside_bounds_is_refused():
     doc["parameters"] = {"msc_homing_fraction": 0.9}
     with pytest.raises(ConfigError, match="must lie in"):
         parse_experiment(doc, "<test>")
+
+
+@pytest.mark.parametrize(("amount", "allowed"), [(0.0, True), (0.5, True), (-0.5, False),
+                                                  (-2.0, False)])
+def test_a_pk_dose_below_zero_is_refused(amount, allowed):
+    """A PK dose is an amount: zero and fractions are doses, any negative amount is not."""
+    from follisim.models import RAT
+    from follisim.protocols.schedule import PkChain, PkDose, PkEffect, Protocol
+    from follisim.spec import SpecError
+
+    protocol = Protocol(chains=(PkChain("ev", 1.0, 0.5, 0.3, (PkEffect("akt_signal"),)),),
+                        doses=(PkDose("ev", 2.0, amount),))
+    if allowed:
+        compiled = protocol.compile(RAT, 0.0, 10.0)
+        assert compiled.ev_value[compiled.ev_kind == dopri5.ADD_PK_CENTRAL].tolist() == [amount]
+    else:
+        with pytest.raises(SpecError, match="amount must be >= 0"):
+            protocol.compile(RAT, 0.0, 10.0)
