@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from points import random_point
 
 from follisim.core import mathfn, rat
 from follisim.models import RAT
@@ -34,22 +35,12 @@ def test_kernel_layouts_follow_the_registry():
     assert tuple(rat.STATE_NAMES[i] for i in rat.FOLLICLE_STATES) == RAT.follicle_states
 
 
-def _point(data):
-    space = RAT.parameters
-    p = np.array([data.draw(st.floats(*q.bounds, allow_nan=False)) for q in space.parameters])
-    y = np.array([data.draw(st.floats(0.0, 2.0 * max(v, 1.0)))
-                  for v in RAT.initial_guess.values()])
-    u = np.array([data.draw(st.floats(*(v.bounds if np.isfinite(v.bounds[1]) else (0.0, 10.0))))
-                  for v in RAT.inputs])
-    return y, p, u
-
-
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_generated_code_equals_the_declared_functions(data):
     """The numba kernel (rhs, hazards, observe) and the generated plain-Python RHS give what the
     declared equation functions give when executed directly in Python."""
-    y, p, u = _point(data)
+    y, p, u = random_point(data)
     values = {**dict(zip(RAT.state_names, y, strict=True)),
               **RAT.parameters.unpack(p), **dict(zip(RAT.input_names, u, strict=True))}
     env = evaluate(RAT.equations, values)

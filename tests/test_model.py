@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from points import random_point
 
 from follisim import datasets, simulate, simulate_many
 from follisim.calibrate.healthy import cycle_summary, healthy_state
@@ -47,24 +48,13 @@ def test_parameter_validation_rejects_bad_sources_and_bounds():
         RAT.parameters.locate("k_activaton")
 
 
-def _random_point(data):
-    """A random state, parameter vector within bounds, and input vector."""
-    space = RAT.parameters
-    p = np.array([data.draw(st.floats(*q.bounds, allow_nan=False)) for q in space.parameters])
-    y = np.array([data.draw(st.floats(0.0, 2.0 * max(v, 1.0)))
-                  for v in RAT.initial_guess.values()])
-    u = np.array([data.draw(st.floats(*(v.bounds if np.isfinite(v.bounds[1]) else (0.0, 10.0))))
-                  for v in RAT.inputs])
-    return y, p, u
-
-
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
 def test_follicle_bookkeeping(data):
     """Every flux out of a stage enters the next stage, the atretic pool or ovulation: the
     follicle total changes only by luteolysis and atretic clearance, and each stage's derivative
     is exactly inflow minus hazard-weighted outflow."""
-    y, p, u = _random_point(data)
+    y, p, u = random_point(data)
     dydt = np.empty(N_STATES)
     h = np.empty(len(rat.HAZARD_NAMES))
     rat.rhs(0.0, y, p, u, dydt)
