@@ -380,3 +380,27 @@ def test_angiopoietin_drugs_stabilise_vessels(treated, arm):
         t, p = _cmp(treated, arm, name)
         assert t > p, (arm, name)
 
+
+
+@pytest.mark.parametrize("inputs", [{}, {"ang1_exogenous": 0.7}, {"ang2_blockade": 0.5},
+                                    {"tie2_agonist": 2.0, "ang2_blockade": 0.9}])
+def test_tie2_occupancies_obey_mass_action(inputs):
+    """Two ligands competing for Tie2 at equilibrium: each bound fraction equals the free
+    receptor fraction times ligand / Kd, so the bound fractions are in the ratio of the
+    ligands (the free ligand levels are read from the declared signals)."""
+    from follisim.spec.equations import evaluate
+
+    point = Point()
+    for name, level in inputs.items():
+        point.u[RAT.input_names.index(name)] = level
+    values = {**dict(zip(RAT.state_names, point.y, strict=True)),
+              **dict(zip(RAT.parameters.names, point.p, strict=True)),
+              **dict(zip(RAT.input_names, point.u, strict=True))}
+    env = evaluate(RAT.equations, values)
+    agonism, ang2, kd = env["tie2_agonism"], env["ang2_free"], env["tie2_kd"]
+    bound1 = point.observable("tie2_ang1_occupancy")
+    bound2 = point.observable("tie2_ang2_occupancy")
+    free = 1.0 - bound1 - bound2
+    assert 0.0 < free < 1.0
+    assert bound1 == pytest.approx(free * agonism / kd, rel=1e-12)
+    assert bound2 == pytest.approx(free * ang2 / kd, rel=1e-12)

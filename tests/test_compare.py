@@ -55,6 +55,14 @@ def test_risk_ratio_interval_by_hand():
     assert rr0 == pytest.approx(0.5 / 3.5)
 
 
+@pytest.mark.parametrize(("k", "n"), [(43, 50), (0, 21), (21, 21), (3, 17)])
+def test_wilson_interval_equals_scipys(k, n):
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert scores.wilson(k / n, n) == pytest.approx((ci.low, ci.high), rel=1e-6, abs=1e-12)
+
+
 def test_spread_conversions():
     assert scores.sd_from_spread(2.0, "SD", 9) == 2.0
     assert scores.sd_from_spread(2.0, "SEM", 9) == pytest.approx(6.0)

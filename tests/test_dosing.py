@@ -182,3 +182,27 @@ def test_a_pk_dose_below_zero_is_refused(amount, allowed):
     else:
         with pytest.raises(SpecError, match="amount must be >= 0"):
             protocol.compile(RAT, 0.0, 10.0)
+
+
+def test_dose_modifier_problems_name_the_row_and_the_rule():
+    """Sweep/cohort dose modifiers: negative doses and non-finite values are refused by row;
+    one dose value cannot stand for several doses of an agent; an arm that does not dose the
+    agent is left alone."""
+    from follisim.interventions import MIRNAS
+    from follisim.io.experiment import modifier_problem, parse_modifier
+
+    hucmsc = {"agent": "hucmsc", "dose": 1e6, "unit": "cells", "route": "iv"}
+    exp = parse_experiment({"experiment": {"measure_days": [20.0]}, "arms": [
+        {"name": "control"},
+        {"name": "one", "doses": [{**hucmsc, "days": [5]}]},
+        {"name": "two", "doses": [{**hucmsc, "days": [5]}, {**hucmsc, "dose": 2e6,
+                                                              "days": [9]}]}]}, "<test>")
+    arms = {a.name: a for a in exp.arms}
+    dose = parse_modifier("hucmsc.dose", MIRNAS)
+    scale = parse_modifier("hucmsc.dose_scale", MIRNAS)
+    assert modifier_problem(arms["one"], dose, [2e6, 0.0], exp.days) is None
+    assert modifier_problem(arms["one"], dose, [2e6, -1.0], exp.days) == "row 1: -1 must be >= 0"
+    assert "not a finite number" in modifier_problem(arms["one"], scale, [np.nan], exp.days)
+    assert modifier_problem(arms["control"], dose, [-1.0], exp.days) is None
+    assert "several doses" in modifier_problem(arms["two"], dose, [1e6], exp.days)
+    assert modifier_problem(arms["two"], scale, [2.0], exp.days) is None

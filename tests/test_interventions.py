@@ -200,3 +200,45 @@ def test_cli_runs_an_experiment(tmp_path, capsys):
         assert list(ds.arm.values) == ["control", "poi", "poi_hucmsc"]
         assert ds.sizes["time"] > 100 and float(ds.time[-1]) == 60.0
     assert png.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(("agent", "dose", "channel", "half_life", "hill_half"), [
+    ("recombinant_ang1", {"dose": 50.0, "unit": "ug/kg", "route": "iv"}, "ang1_exogenous",
+     "ang1_half_life", None),
+    ("tie2_agonist", {"dose": 5.0, "unit": "mg/kg", "route": "ip"}, "tie2_agonist",
+     "tie2_agonist_half_life", None),
+    ("ang2_antibody", {"dose": 10.0, "unit": "mg/kg", "route": "ip"}, "ang2_blockade",
+     "ang2_antibody_half_life", "ang2_antibody_half_block"),
+])
+def test_angiopoietin_drugs_clear_at_their_plasma_half_life(agent, dose, channel, half_life,
+                                                             hill_half):
+    """One IV dose: the plasma amount behind each drug's input falls by exp(-ln2 t / t_half)
+    (read back through the hill for the antibody's fractional blockade)."""
+    from follisim.interventions import PARAMETERS
+
+    doc = {"experiment": {"measure_days": [12.0], "save_interval": 0.25},
+           "arms": [{"name": "drug", "doses": [{"agent": agent, **dose, "days": [5.0]}]}]}
+    level = run_experiment(doc)[channel].sel(arm="drug")
+    a, b = (float(level.sel(time=t)) for t in (5.5, 6.5))
+    if hill_half is not None:                       # blockade b = c / (c + half)
+        half = PARAMETERS.parameters[PARAMETERS.locate(hill_half)].default
+        a, b = half * a / (1 - a), half * b / (1 - b)
+    t_half = PARAMETERS.parameters[PARAMETERS.locate(half_life)].default
+    assert b / a == pytest.approx(np.exp(-np.log(2.0) / t_half), rel=1e-6)
+    assert float(level.sel(time=4.75)) == 0.0
+
+
+def test_ev_and_msc_chains_split_clearance_by_the_uptake_fraction():
+    """The central compartment clears at ln2 / plasma (lung) half-life in all; the fraction
+    ``ev_ovarian_uptake`` (``msc_homing_fraction``) of it goes to the ovary."""
+    from follisim.interventions import MIRNAS, PARAMETERS
+    from follisim.interventions.agents import ChainKey, build_chain
+
+    p = {q.name: q.default for q in PARAMETERS.parameters}
+    for agent, half, fraction in (("ev", "ev_plasma_half_life", "ev_ovarian_uptake"),
+                                  ("hucmsc", "msc_lung_half_life", "msc_homing_fraction")):
+        key = ChainKey(agent, (), (("miR-21-5p", 1.0),) if agent == "ev" else ())
+        chain = build_chain(key, p, MIRNAS)
+        total = chain.k_el + chain.k_tr
+        assert total == pytest.approx(np.log(2.0) / p[half], rel=1e-12), agent
+        assert chain.k_tr / total == pytest.approx(p[fraction], rel=1e-12), agent
