@@ -18,6 +18,7 @@ trap 'git -C "$root" worktree remove --force "$work"' EXIT
 cd "$work"
 export PYTHONPATH="$work/src" NUMBA_CACHE_DIR="$work/.numba-cache" HYPOTHESIS_PROFILE=ci
 if [ ! -f "$session" ]; then
+  git rev-parse HEAD > "${session%.*}.commit"     # what was mutated (mutation/recheck.py)
   cosmic-ray init mutation/cosmic-ray.toml "$session"
   cr-filter-operators "$session" mutation/cosmic-ray.toml
   if [ -n "${2:-}" ]; then python "$root/mutation/sample.py" "$session" "$2"; fi
@@ -25,3 +26,4 @@ fi
 cosmic-ray baseline mutation/cosmic-ray.toml
 cosmic-ray exec mutation/cosmic-ray.toml "$session"
 cr-report "$session" --show-pending | tail -n 5
+# After adding tests for survivors: python mutation/recheck.py "$session"
