@@ -120,9 +120,11 @@ def plot(path: str, results: list[xr.Dataset]) -> None:
             ax.axhline(k, color="white", lw=2)
         ax.axvline(1.0, color="black", lw=1.0, ls="--")
         name = Path(r.attrs["experiment"]).parent.name
-        ax.set_title(f"{name}: cycling vs {r.attrs['agents']} strength (dashed: strength of "
-                     "the fit to Tang 2018)", fontsize=9)
-    axes[-1, 0].set_xlabel("injury strength (multiple of the fitted potencies)")
+        basis = ("the fit to Tang 2018" if r.attrs["agents"] == "cyclophosphamide"
+                 else "the default potencies")
+        ax.set_title(f"{name}: cycling vs {r.attrs['agents']} strength (dashed: {basis})",
+                     fontsize=9)
+    axes[-1, 0].set_xlabel("injury strength (multiple of the default potencies)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLOURS]
     fig.legend(handles, STATES, loc="lower center", ncol=len(STATES), fontsize=8)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
