@@ -11,11 +11,12 @@ every shipped experiment (``experiments/*/experiment.toml``) with the agent engi
   the reported 9.6 +/- 2.2 SD (``datasets/rat_cycle.csv``, ova_per_cycle_austin);
 - CTX: the fraction of replicates in persistent diestrus at days 14, 35 and 60 (Tang: 43/50
   acyclic within 2 weeks, 0/21 recovered; ``datasets/poi_induction_protocols.csv``);
-- per experiment arm and measurement day: the fractions of replicates with regular cycles and
-  with any cycling (not in persistent diestrus), the ODE's verdict, and the risk ratio of each
-  treated arm against its untreated POI arm (the model's own estrous-recovery risk ratio).
+- per experiment arm and measurement day: the fractions of replicates with regular cycles,
+  with any cycling (an ovulation in the last 10 days: neither persistent diestrus nor persistent
+  estrus) and in each persistent state, the ODE's verdict, and the risk ratio of each treated
+  arm against its untreated POI arm (the model's own estrous-recovery risk ratio).
 
-Numbers only: nothing here is fitted or tuned. Takes about a minute on 2 cores.
+Numbers only: nothing here is fitted or tuned. Takes a few minutes on 2 cores.
 """
 
 from __future__ import annotations
