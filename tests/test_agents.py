@@ -392,3 +392,17 @@ def test_size_parameters_are_documented_with_their_defaults():
         lo, hi = par.bounds
         assert f"| `{par.name}` | {par.default:g} | {par.unit.replace('um', 'µm')} | " \
                f"{lo:g}–{hi:g} |" in text, par.name
+
+
+def test_fractions_at_count_persistent_estrus_as_not_cycling():
+    """'cycling' means an ovulation in the last diestrus_days: neither persistent state."""
+    from follisim.agents.summary import fractions_at
+
+    flags = {"regular_cycles": [True, False, False, False],
+             "persistent_diestrus": [False, False, True, False],
+             "persistent_estrus": [False, False, False, True]}
+    ds = xr.Dataset({k: (("replicate", "time"), np.array(v)[:, None]) for k, v in flags.items()},
+                    coords={"time": [35.0]})
+    f = fractions_at(ds, 35.0)
+    assert (float(f["regular"]), float(f["cycling"]), float(f["persistent_diestrus"]),
+            float(f["persistent_estrus"])) == (0.25, 0.5, 0.25, 0.25)

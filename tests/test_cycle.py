@@ -194,3 +194,27 @@ def test_measurement_window_averages_whole_cycles():
     m = at_measurement(ds)
     np.testing.assert_allclose(m.e2.values, 50.0, atol=1e-4)
     np.testing.assert_array_equal(m.flag.values, [False, True])
+
+
+def test_cycle_ranges_scale_every_injury_mechanism_and_tell_the_four_states_apart():
+    """The injury-strength scan scales all potencies of the agent (the lasting lesions too),
+    and reads regular / irregular / persistent estrus / persistent diestrus apart."""
+    from follisim import cycle_ranges
+    from follisim.interventions import PARAMETERS
+    from follisim.interventions.agents import MECHANISM_POTENCY
+
+    doc = {"experiment": {"measure_days": [35]},
+           "parameters": {"cyclophosphamide_gc_potency": 0.002},
+           "arms": [{"name": "poi", "doses": [{"preset": "CTX_SD_30x5_Tang"}]}]}
+    assert cycle_ranges.injury_agents(doc) == ("cyclophosphamide",)
+    out = cycle_ranges.scaled(doc, ("cyclophosphamide",), 0.5)["parameters"]
+    assert doc["parameters"] == {"cyclophosphamide_gc_potency": 0.002}    # not modified
+    for mech in MECHANISM_POTENCY.values():
+        name = f"cyclophosphamide_{mech}_potency"
+        base = 0.002 if mech == "gc" else PARAMETERS[name].default
+        assert out[name] == pytest.approx(0.5 * base)
+    m = xr.Dataset({"regular_cycles": ("arm", [True, False, False, False]),
+                    "persistent_diestrus": ("arm", [False, False, False, True]),
+                    "persistent_estrus": ("arm", [False, False, True, False])})
+    states = [cycle_ranges.STATES[k] for k in cycle_ranges.cycling_state(m)]
+    assert states == ["regular", "irregular", "persistent estrus", "persistent diestrus"]

@@ -138,3 +138,18 @@ def test_bad_sensitivity_file(tmp_path, capsys, edit, key):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and f": {key}:" in err, err
     assert not (tmp_path / "o").exists()
+
+
+def test_report_header_names_the_ranges_the_file_sets(tmp_path):
+    """The generated docs/sensitivity.md header counts parameters by kind and names the ones
+    whose range the file gives instead of the spread."""
+    from follisim.sweep.report import _factors
+    from follisim.sweep.spec import load_sensitivity
+
+    (tmp_path / "config.toml").write_text(CONFIG)
+    (tmp_path / "sens.toml").write_text(SENS.replace("chunk_size = 8", "chunk_size = 8\n"
+                                                     "spread = 2.0"))
+    text = _factors(load_sensitivity(tmp_path / "sens.toml"))
+    assert text == ("2 parameters (2 model), each from default/2 to default×2 on a log scale "
+                    "(clipped to its registry bounds), except the ranges the file gives for "
+                    "`fsh_secretion`")

@@ -242,8 +242,8 @@ def plot(path: str, fractions: np.ndarray | None = None) -> tuple[float, float]:
         title = (f"cycle lost below {lost:.2f}, acyclic state lost above {regained:.2f} "
                  "(shaded: both coexist)")
     else:
-        title = (f"one threshold at supply {0.5 * (lost + regained):.2f}: acyclic (persistent "
-                 "diestrus) below, cycling above; the period diverges at it")
+        title = (f"one threshold at supply {0.5 * (lost + regained):.2f}: acyclic (no "
+                 "ovulation) below, cycling above; the period diverges at it")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc="upper left")
     bx.plot(fx, [c.period for _, c in cyc], "-o", ms=3, color="tab:green")

@@ -1,13 +1,17 @@
 """Over which injury strengths does POI stop the cycle, and where does a treatment restore it?
 
 For an experiment file, the injury agent of its arms (cyclophosphamide, cisplatin or busulfan)
-is scaled by a factor s: all four mechanism potencies are multiplied by s (s = 1 is the Tang
-2018 fit for cyclophosphamide), which for these linear damage maps is the same as scaling the
-dose. For each s every arm is simulated and its cycling state read at the last measurement day:
+is scaled by a factor s: every mechanism potency (``<agent>_<mechanism>_potency`` for each
+mechanism of ``follisim.interventions.agents.MECHANISM_POTENCY``, the lasting lesions included)
+is multiplied by s (s = 1 is the Tang 2018 fit for cyclophosphamide), which for these linear
+damage maps is the same as scaling the dose. For each s every arm is simulated and its cycling
+state read at every measurement day:
 
 - ``regular``: regular cycles in the trailing window (``follisim.cycles``);
-- ``irregular``: ovulating, but not regular;
-- ``persistent diestrus``: no ovulation for ``diestrus_days``.
+- ``irregular``: ovulating (an ovulation in the last ``diestrus_days``), but not regular;
+- ``persistent estrus``: no ovulation for ``diestrus_days``, tonic E2 high without
+  progesterone (estrus-like smears);
+- ``persistent diestrus``: no ovulation for ``diestrus_days``, smears diestrus-like.
 
 Run ``python -m follisim.cycle_ranges docs/figures/cycle_ranges.png EXPERIMENT.toml ...``.
 """
@@ -24,10 +28,12 @@ import xarray as xr
 from follisim.experiment import at_measurement, run_experiment
 from follisim.interventions import AGENTS
 from follisim.interventions import PARAMETERS as INTERVENTION_PARAMETERS
+from follisim.interventions.agents import MECHANISM_POTENCY
 from follisim.io.experiment import parse_experiment
 
-STATES = ("persistent diestrus", "irregular", "regular")
-MECHANISMS = ("primordial", "gc", "burnout", "vascular")
+STATES = ("persistent diestrus", "persistent estrus", "irregular", "regular")
+COLOURS = ("tab:red", "tab:purple", "gold", "tab:green")
+MECHANISMS = tuple(MECHANISM_POTENCY.values())
 
 
 def injury_agents(document: dict, source: str = "<experiment>") -> tuple[str, ...]:
@@ -52,7 +58,8 @@ def cycling_state(m: xr.Dataset) -> np.ndarray:
     """Index into ``STATES`` per arm, from one measurement time of ``at_measurement``."""
     regular = m.regular_cycles.values.astype(bool)
     diestrus = m.persistent_diestrus.values.astype(bool)
-    return np.where(regular, 2, np.where(diestrus, 0, 1))
+    estrus = m.persistent_estrus.values.astype(bool)
+    return np.where(regular, 3, np.where(diestrus, 0, np.where(estrus, 1, 2)))
 
 
 def scan(path: str | Path, scales: np.ndarray) -> xr.Dataset:
@@ -94,7 +101,7 @@ def plot(path: str, results: list[xr.Dataset]) -> None:
     from follisim.plotting._figure import pyplot, save
 
     plt = pyplot(True)
-    cmap = ListedColormap(["tab:red", "gold", "tab:green"])
+    cmap = ListedColormap(COLOURS)
     fig, axes = plt.subplots(len(results), 1, figsize=(8, 1.0 + 2.3 * len(results)),
                              squeeze=False)
     for ax, r in zip(axes[:, 0], results, strict=True):
@@ -104,7 +111,8 @@ def plot(path: str, results: list[xr.Dataset]) -> None:
         s = r.scale.values
         edges = np.concatenate([[s[0] / np.sqrt(s[1] / s[0])], np.sqrt(s[1:] * s[:-1]),
                                 [s[-1] * np.sqrt(s[-1] / s[-2])]])
-        ax.pcolormesh(edges, np.arange(len(rows) + 1), grid, cmap=cmap, vmin=-0.5, vmax=2.5)
+        ax.pcolormesh(edges, np.arange(len(rows) + 1), grid, cmap=cmap, vmin=-0.5,
+                      vmax=len(STATES) - 0.5)
         ax.set_xscale("log")
         ax.set_yticks(np.arange(len(rows)) + 0.5, [f"{a}, day {d:g}" for a, d in rows],
                       fontsize=8)
@@ -112,11 +120,13 @@ def plot(path: str, results: list[xr.Dataset]) -> None:
             ax.axhline(k, color="white", lw=2)
         ax.axvline(1.0, color="black", lw=1.0, ls="--")
         name = Path(r.attrs["experiment"]).parent.name
-        ax.set_title(f"{name}: cycling vs {r.attrs['agents']} strength (dashed: strength of "
-                     "the fit to Tang 2018)", fontsize=9)
-    axes[-1, 0].set_xlabel("injury strength (multiple of the fitted potencies)")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in ("tab:red", "gold", "tab:green")]
-    fig.legend(handles, STATES, loc="lower center", ncol=3, fontsize=8)
+        basis = ("the fit to Tang 2018" if r.attrs["agents"] == "cyclophosphamide"
+                 else "the default potencies")
+        ax.set_title(f"{name}: cycling vs {r.attrs['agents']} strength (dashed: {basis})",
+                     fontsize=9)
+    axes[-1, 0].set_xlabel("injury strength (multiple of the default potencies)")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLOURS]
+    fig.legend(handles, STATES, loc="lower center", ncol=len(STATES), fontsize=8)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     save(fig, path)
 

@@ -11,11 +11,12 @@ every shipped experiment (``experiments/*/experiment.toml``) with the agent engi
   the reported 9.6 +/- 2.2 SD (``datasets/rat_cycle.csv``, ova_per_cycle_austin);
 - CTX: the fraction of replicates in persistent diestrus at days 14, 35 and 60 (Tang: 43/50
   acyclic within 2 weeks, 0/21 recovered; ``datasets/poi_induction_protocols.csv``);
-- per experiment arm and measurement day: the fractions of replicates with regular cycles and
-  with any cycling (not in persistent diestrus), the ODE's verdict, and the risk ratio of each
-  treated arm against its untreated POI arm (the model's own estrous-recovery risk ratio).
+- per experiment arm and measurement day: the fractions of replicates with regular cycles,
+  with any cycling (an ovulation in the last 10 days: neither persistent diestrus nor persistent
+  estrus) and in each persistent state, the ODE's verdict, and the risk ratio of each treated
+  arm against its untreated POI arm (the model's own estrous-recovery risk ratio).
 
-Numbers only: nothing here is fitted or tuned. Takes about a minute on 2 cores.
+Numbers only: nothing here is fitted or tuned. Takes a few minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -82,8 +83,10 @@ def experiment(path: Path, replicates: int, seed: int) -> dict:
             arms[arm] = {"regular": float(f["regular"][k]),
                          "cycling": float(f["cycling"][k]),
                          "persistent_diestrus": float(f["persistent_diestrus"][k]),
+                         "persistent_estrus": float(f["persistent_estrus"][k]),
                          "ode_regular": bool(at.regular_cycles.sel(arm=arm)),
-                         "ode_persistent_diestrus": bool(at.persistent_diestrus.sel(arm=arm))}
+                         "ode_persistent_diestrus": bool(at.persistent_diestrus.sel(arm=arm)),
+                         "ode_persistent_estrus": bool(at.persistent_estrus.sel(arm=arm))}
         if "poi" in arms:
             for arm, cell in arms.items():
                 if arm not in ("poi", "control"):
@@ -148,18 +151,22 @@ def render(report: dict) -> str:
                       + ", ".join(f"day {d}: {_pct(v)}" for d, v in t.items())
                       + " (Tang 2018: 43/50 acyclic within 2 weeks; 0/21 recovered)", ""]
         lines += ["Replicates with regular cycles / cycling (an ovulation in the last 10 days) / "
-                  "in persistent diestrus; RR: risk ratio against the untreated POI arm.", "",
-                  "| day | arm | regular | cycling | persistent diestrus | ODE | RR regular "
-                  "vs poi | RR cycling vs poi |", "|---|---|---|---|---|---|---|---|"]
+                  "in persistent diestrus / in persistent estrus; RR: risk ratio against the "
+                  "untreated POI arm.", "",
+                  "| day | arm | regular | cycling | persistent diestrus | persistent estrus | "
+                  "ODE | RR regular vs poi | RR cycling vs poi |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for day, arms in exp["days"].items():
             for arm, c in arms.items():
                 ode = ("regular" if c["ode_regular"] else
-                       "persistent diestrus" if c["ode_persistent_diestrus"] else "irregular")
+                       "persistent diestrus" if c["ode_persistent_diestrus"] else
+                       "persistent estrus" if c["ode_persistent_estrus"] else "irregular")
                 rr = [c.get(f"risk_ratio_{k}_vs_poi") for k in ("regular", "cycling")]
                 n = exp["replicates"]
                 lines.append(f"| {day} | {arm} | {round(c['regular'] * n)}/{n} | "
                              f"{round(c['cycling'] * n)}/{n} | "
-                             f"{round(c['persistent_diestrus'] * n)}/{n} | {ode} | "
+                             f"{round(c['persistent_diestrus'] * n)}/{n} | "
+                             f"{round(c['persistent_estrus'] * n)}/{n} | {ode} | "
                              + " | ".join(_rr(r) for r in rr) + " |")
         lines.append("")
     return "\n".join(lines)

@@ -48,12 +48,18 @@ def cycle_statistics(ds: xr.Dataset) -> dict[str, float]:
 
 
 def fractions_at(ds: xr.Dataset, day: float) -> dict[str, float]:
-    """Fractions of replicates with regular cycles / persistent diestrus / ovulating at ``day``
-    (nearest save time). Works with or without an ``arm`` dim (then per arm, as arrays)."""
+    """Fractions of replicates with regular cycles / in persistent diestrus / in persistent
+    estrus / cycling (an ovulation in the last ``diestrus_days``: neither persistent state) at
+    ``day`` (nearest save time). Works with or without an ``arm`` dim (then per arm, as
+    arrays)."""
     at = ds.sel(time=day, method="nearest")
+    diestrus = at["persistent_diestrus"].astype(bool)
+    estrus = (at["persistent_estrus"].astype(bool) if "persistent_estrus" in at
+              else xr.zeros_like(diestrus))
     return {"regular": at["regular_cycles"].mean("replicate").values,
-            "persistent_diestrus": at["persistent_diestrus"].mean("replicate").values,
-            "cycling": (~at["persistent_diestrus"]).mean("replicate").values}
+            "persistent_diestrus": diestrus.mean("replicate").values,
+            "persistent_estrus": estrus.mean("replicate").values,
+            "cycling": (~(diestrus | estrus)).mean("replicate").values}
 
 
 def summary_line(ds: xr.Dataset, source: str, outputs: list) -> str:

@@ -35,6 +35,21 @@ def _f(x: str, digits: int = 2) -> str:
     return "nan" if v != v else f"{v:.{digits}f}"
 
 
+def _factors(spec) -> str:
+    """What varies: how many parameters of each kind, over which range."""
+    factors = spec.sweep.factors
+    spread = spec.sweep.document.get("sensitivity", {}).get("spread", 1.5)
+    given = spec.sweep.document.get("parameters", {})
+    kinds = [f"{sum(f.kind == k for f in factors)} {k}" for k in ("model", "intervention")
+             if any(f.kind == k for f in factors)]
+    extra = [f"`{f.name}`" for f in factors if f.kind != "model"]
+    own = [f"`{n}`" for n, t in given.items() if t]
+    return (f"{len(factors)} parameters ({', '.join(kinds)}"
+            + (f": {', '.join(extra)}" if extra else "") + f"), each from default/{spread:g} "
+            f"to default×{spread:g} on a log scale (clipped to its registry bounds)"
+            + (f", except the ranges the file gives for {', '.join(own)}" if own else ""))
+
+
 def generated(spec, out_dir: Path, figure_rel: str) -> str:
     """The generated Markdown: setup, figure, per-output tables and a ranked summary."""
     sweep = spec.sweep
@@ -51,8 +66,7 @@ def generated(spec, out_dir: Path, figure_rel: str) -> str:
         + (f"effect = `{spec.contrast[0]}` − `{spec.contrast[1]}`" if spec.contrast else
            "per arm") + f" at day(s) {', '.join(f'{d:g}' for d in spec.days)} "
         f"(mean over the {sweep.experiment.measure_window:g}-day window before the day). "
-        f"{len(sweep.factors)} model parameters, each from default/1.5 to default×1.5 on a log "
-        "scale (clipped to its registry bounds). "
+        f"{_factors(spec)}. "
         f"Sobol': {n_sobol} base samples × ({len(sweep.factors)} + 2) = "
         f"{int(n_sobol) * (len(sweep.factors) + 2)} samples per arm; Morris: "
         f"{spec.morris_trajectories} trajectories, {spec.morris_levels} levels. Seed "
