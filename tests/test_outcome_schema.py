@@ -54,6 +54,8 @@ def _edit(rows, row, column, value):
      "spread_kind", "allowed: SD, SEM, CI95, none"),
     ("rat_outcomes.csv", lambda r: _edit(r, 4, "n", "12.5"), "row 4 (line 5), column n",
      "positive whole number"),
+    ("rat_outcomes.csv", lambda r: _edit(r, 4, "n", "\u00b9"), "row 4 (line 5), column n",
+     "positive whole number"),                  # a digit to str.isdigit, not to int()
     ("rat_outcomes.csv", lambda r: _edit(r, 4, "spread", ""), "row 4 (line 5), column spread",
      "is required when spread_kind is SD"),
     ("rat_outcomes.csv", lambda r: r[:3] + [r[3][:-1]] + r[4:], "row 3 (line 4)",

@@ -85,7 +85,7 @@ class Row:
         raw = self.cells[column].strip()
         if not raw:
             return None
-        if not raw.isdigit() or int(raw) < 1:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise self.error(column, f"must be a positive whole number or empty, got "
                                      f"{shorten(repr(raw))}")
         return int(raw)
