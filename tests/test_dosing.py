@@ -206,3 +206,22 @@ def test_dose_modifier_problems_name_the_row_and_the_rule():
     assert modifier_problem(arms["control"], dose, [-1.0], exp.days) is None
     assert "several doses" in modifier_problem(arms["two"], dose, [1e6], exp.days)
     assert modifier_problem(arms["two"], scale, [2.0], exp.days) is None
+
+
+def test_a_dose_as_heavy_as_the_animal_is_refused():
+    """'A dose must be lighter than the animal': 1e6 mg/kg weighs exactly one body weight."""
+    def arm(dose):
+        return {"experiment": {"measure_days": [10.0]}, "arms": [{"name": "a", "doses": [
+            {"agent": "cyclophosphamide", "dose": dose, "unit": "mg/kg", "route": "ip",
+             "days": [1]}]}]}
+
+    parse_experiment(arm(0.999e6), "<test>")
+    with pytest.raises(ConfigError, match="not less than the sprague_dawley rat"):
+        parse_experiment(arm(1e6), "<test>")
+
+
+def test_experiment_saves_every_half_day_by_default():
+    """docs/interventions.md: save_interval defaults to 0.5 day."""
+    exp = parse_experiment({"experiment": {"measure_days": [10.0]}, "arms": [{"name": "a"}]},
+                           "<test>")
+    np.testing.assert_array_equal(exp.arms[0].config.save_t, np.arange(0.0, 10.5, 0.5))
