@@ -255,7 +255,7 @@ def main(argv=None) -> dict:
     for key, value in res.items():
         print(f"{key:40s} {value:,.4g}")
     if args.json:
-        with open(args.json, "w") as fh:
+        with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(res, fh, indent=1)
     return res
 

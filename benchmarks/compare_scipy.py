@@ -95,7 +95,7 @@ def main(argv=None) -> dict:
         print(f"{key:<{width}}  {value:.4g}" if isinstance(value, float) else
               f"{key:<{width}}  {value}")
     if args.json:
-        with open(args.json, "w") as fh:
+        with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(result, fh, indent=2)
     return result
 

@@ -355,7 +355,7 @@ def main(argv=None):
     print(json.dumps(res, indent=2))
     if args.json:
         tmp = f"{args.json}.{os.getpid()}.tmp"
-        with open(tmp, "w") as fh:
+        with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(res, fh, indent=2)
         os.replace(tmp, args.json)
     return res

@@ -35,7 +35,7 @@ def load_revision(rev: str):
                           check=True, capture_output=True, text=True).stdout
     folder = Path(tempfile.mkdtemp(prefix="follisim_rhs_"))
     path = folder / f"rat_{rev}.py"
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(f"rat_{rev}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -72,7 +72,7 @@ def variant(text: str, guarded: bool) -> str:
 
 def load(text: str, name: str):
     path = Path(tempfile.mkdtemp(prefix="follisim_rhs_")) / f"{name}.py"
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -83,7 +83,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=48)
     args = ap.parse_args(argv)
-    text = Path(rat.__file__).read_text()
+    text = Path(rat.__file__).read_text(encoding="utf-8")
     kernels = {"today": rat, "specialised": load(variant(text, False), "rat_specialised"),
                "guarded": load(variant(text, True), "rat_guarded")}
     Y = states()

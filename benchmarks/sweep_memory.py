@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def fast_copy(folder: Path) -> Path:
     """``configs/sweep.toml`` on a base whose integrations stop after one step."""
-    base = (ROOT / "configs" / "default.toml").read_text()
+    base = (ROOT / "configs" / "default.toml").read_text(encoding="utf-8")
     base = base.replace('initial_state = "limit_cycle"', 'initial_state = "defaults"')
     base = base.replace("max_steps = 200000", "max_steps = 1")
     assert "max_steps = 1\n" in base and 'initial_state = "defaults"' in base
-    (folder / "default.toml").write_text(base)
-    sweep = (ROOT / "configs" / "sweep.toml").read_text()
-    (folder / "sweep.toml").write_text(sweep)
+    (folder / "default.toml").write_text(base, encoding="utf-8")
+    sweep = (ROOT / "configs" / "sweep.toml").read_text(encoding="utf-8")
+    (folder / "sweep.toml").write_text(sweep, encoding="utf-8")
     tomllib.loads(sweep)
     return folder / "sweep.toml"
 
@@ -71,7 +71,7 @@ def main(argv=None) -> list[dict]:
             results.append(measure(n, args.mode, Path(d)))
         print(json.dumps(results[-1]), flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
     return results
 
 

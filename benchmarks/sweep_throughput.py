@@ -217,7 +217,7 @@ def main(argv=None) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(res, indent=2))
     if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=2))
+        Path(args.json).write_text(json.dumps(res, indent=2), encoding="utf-8")
     return res
 
 

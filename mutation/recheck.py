@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    config = tomllib.loads((ROOT / "mutation" / "cosmic-ray.toml").read_text())["cosmic-ray"]
+    config = tomllib.loads((ROOT / "mutation" / "cosmic-ray.toml").read_text("utf-8"))["cosmic-ray"]
     with use_db(args[0], WorkDB.Mode.open) as db:
         survivors = [item for item, result in db.completed_work_items
                      if result.test_outcome == TestOutcome.SURVIVED]
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         for item in survivors:
             (m,) = item.mutations
             module = str(m.module_path)
-            line = (work / module).read_text().splitlines()[m.start_pos[0] - 1].strip()
+            line = (work / module).read_text("utf-8").splitlines()[m.start_pos[0] - 1].strip()
             where = f"{module}:{m.start_pos[0]} {m.operator_name} #{m.occurrence}"
             if not _unchanged(work, module, args[0]):
                 print(f"module changed   {where}  {line}")
@@ -69,7 +69,7 @@ def _unchanged(work: Path, module: str, session: str) -> bool:
     marker = Path(session).with_suffix(".commit")
     if not marker.exists():
         return True
-    commit = marker.read_text().strip()
+    commit = marker.read_text(encoding="utf-8").strip()
     diff = subprocess.run(["git", "diff", "--quiet", commit, "HEAD", "--", module], cwd=work)
     return diff.returncode == 0
 

@@ -357,7 +357,7 @@ def test_simulate_and_experiments_take_the_agent_engine(tmp_path):
 
 def test_cli_agent_engine_writes_replicates(tmp_path, capsys):
     path = tmp_path / "c.toml"
-    path.write_text('[run]\nmodel = "rat"\ndays = 12\nsave_interval = 0.5\n')
+    path.write_text('[run]\nmodel = "rat"\ndays = 12\nsave_interval = 0.5\n', encoding="utf-8")
     out, png = tmp_path / "a.nc", tmp_path / "a.png"
     assert main(["run", str(path), "--engine", "agent", "--replicates", "3", "--seed", "5",
                  "-o", str(out), "--plot", str(png)]) == 0
@@ -374,7 +374,7 @@ def test_cli_agent_engine_writes_replicates(tmp_path, capsys):
 ])
 def test_cli_bad_agent_options_exit_2_without_output(tmp_path, capsys, argv, key):
     path = tmp_path / "c.toml"
-    path.write_text('[run]\nmodel = "rat"\ndays = 5\n')
+    path.write_text('[run]\nmodel = "rat"\ndays = 5\n', encoding="utf-8")
     out = tmp_path / "a.nc"
     assert main(["run", str(path), "-o", str(out), *argv]) == 2
     err = capsys.readouterr().err
@@ -387,7 +387,7 @@ def test_size_parameters_are_documented_with_their_defaults():
 
     from follisim.agents import SIZE_PARAMETERS
 
-    text = (Path(__file__).resolve().parents[1] / "docs" / "agents.md").read_text()
+    text = (Path(__file__).resolve().parents[1] / "docs" / "agents.md").read_text(encoding="utf-8")
     for par in SIZE_PARAMETERS.parameters:
         lo, hi = par.bounds
         assert f"| `{par.name}` | {par.default:g} | {par.unit.replace('um', 'µm')} | " \

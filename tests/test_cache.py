@@ -50,11 +50,11 @@ def test_edited_equation_is_used_despite_cached_kernels(tmp_path):
     assert again == first
 
     equations = copy / "follisim" / "models" / "rat" / "equations.py"
-    text = equations.read_text()
+    text = equations.read_text(encoding="utf-8")
     old = "return fsh_secretion * fsh_release - k_fsh_clearance * fsh"
     assert old in text
     equations.write_text(text.replace(old, "return 2 * fsh_secretion * fsh_release "
-                                           "- k_fsh_clearance * fsh"))
+                                           "- k_fsh_clearance * fsh"), encoding="utf-8")
     edited = _probe(copy, cache)
     assert edited["e2"] == first["e2"]
     # d' = 2 s r - k S = 2 (s r - k S) + k S, at the probe state S = 2 and k = 4 (defaults).

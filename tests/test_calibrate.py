@@ -34,7 +34,7 @@ def _write_experiment(folder: Path) -> Path:
              '[[arms]]', 'name = "control"', '[[arms]]', 'name = "poi"',
              '  [[arms.doses]]', '  preset = "CTX_SD_30x5_Tang"']
     path = folder / "experiment.toml"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
@@ -56,7 +56,7 @@ def _synthetic_data(folder: Path) -> Path:
                          "spread": f"{np.std(v, ddof=1):.8g}", "spread_kind": "SD",
                          "n": "15"})
     path = folder / "synthetic.csv"
-    with path.open("w", newline="") as fh:
+    with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
@@ -87,7 +87,7 @@ max_evaluations = 40
 method = "none"
 {extra}'''
     path = folder / "calib.toml"
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -112,8 +112,9 @@ def test_evaluate_scores_the_rows_at_the_experiments_own_values(tmp_path, capsys
     data = _synthetic_data(tmp_path)
     calib = _calibration_file(tmp_path, data)
     away = evaluate(calib)
-    path.write_text(path.read_text().replace("[compare]", "[parameters]\n" + "\n".join(
-        f"{k} = {v!r}" for k, v in TRUE.items()) + "\n[compare]"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[compare]", "[parameters]\n" + "\n".join(
+        f"{k} = {v!r}" for k, v in TRUE.items()) + "\n[compare]"), encoding="utf-8")
     at_truth = evaluate(calib)
     assert at_truth.values == pytest.approx(TRUE)
     assert at_truth.result.chi2 < 0.05 < away.result.chi2
@@ -128,9 +129,9 @@ def test_evaluate_scores_the_rows_at_the_experiments_own_values(tmp_path, capsys
 def test_cli_calibrate_writes_a_parameter_file_run_can_use(tmp_path, capsys):
     _write_experiment(tmp_path)
     data = _synthetic_data(tmp_path)
-    calib = _calibration_file(tmp_path, data).read_text().replace("max_evaluations = 40",
-                                                                  "max_evaluations = 10")
-    (tmp_path / "calib.toml").write_text(calib)
+    calib = _calibration_file(tmp_path, data).read_text(encoding="utf-8")
+    calib = calib.replace("max_evaluations = 40", "max_evaluations = 10")
+    (tmp_path / "calib.toml").write_text(calib, encoding="utf-8")
     out = tmp_path / "fit"
     assert main(["calibrate", str(tmp_path / "calib.toml"), "-o", str(out)]) == 0
     for name in ("parameters.toml", "fit_report.csv", "identifiability.csv", "fit.png"):
@@ -153,9 +154,9 @@ def test_bad_calibration_files_exit_2_with_one_line(tmp_path, capsys, edit, frag
     _write_experiment(tmp_path)
     data = tmp_path / "data.csv"
     data.write_text("study_id,group,endpoint,unit,mean,spread,spread_kind,n\n"
-                    "s,poi,E2,pg/mL,20,4,SD,15\n")
+                    "s,poi,E2,pg/mL,20,4,SD,15\n", encoding="utf-8")
     path = _calibration_file(tmp_path, data)
-    path.write_text(path.read_text().replace(*edit))
+    path.write_text(path.read_text(encoding="utf-8").replace(*edit), encoding="utf-8")
     out = tmp_path / "out"
     assert main(["calibrate", str(path), "-o", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -165,12 +166,12 @@ def test_bad_calibration_files_exit_2_with_one_line(tmp_path, capsys, edit, frag
 
 def test_params_file_errors_name_the_params_file(tmp_path, capsys):
     params = tmp_path / "p.toml"
-    params.write_text("[parameters]\nk_activation = 5.0\n")
+    params.write_text("[parameters]\nk_activation = 5.0\n", encoding="utf-8")
     code = main(["run", str(ROOT / "configs" / "default.toml"), "--params", str(params), "-o",
                  str(tmp_path / "x.nc")])
     err = capsys.readouterr().err
     assert code == 2 and str(params) in err and "parameters.k_activation" in err
-    params.write_text("[parameters]\nmsc_homing_fraction = 0.1\n")
+    params.write_text("[parameters]\nmsc_homing_fraction = 0.1\n", encoding="utf-8")
     assert main(["run", str(ROOT / "configs" / "default.toml"), "--params", str(params), "-o",
                  str(tmp_path / "x.nc")]) == 2
     assert "experiments only" in capsys.readouterr().err
@@ -186,7 +187,7 @@ def test_params_file_errors_name_the_params_file(tmp_path, capsys):
 ])
 def test_compare_refuses_bad_outcome_files(tmp_path, capsys, csv_text, fragment):
     data = tmp_path / "bad.csv"
-    data.write_text(csv_text)
+    data.write_text(csv_text, encoding="utf-8")
     out = tmp_path / "report"
     code = main(["compare", str(ROOT / "experiments" / "rat_ctx_hucmsc_iv" / "experiment.toml"),
                  "--data", str(data), "-o", str(out), "--animals", "4"])
@@ -203,7 +204,7 @@ def test_compare_cli_writes_the_report(tmp_path, capsys):
     assert code == 0
     text = capsys.readouterr().out
     assert "reported rows" in text and "unsupported" in text
-    header = (out / "report.csv").read_text().splitlines()[0].split(",")
+    header = (out / "report.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     for column in ("source", "endpoint", "kind", "day", "reported", "reported_low",
                    "reported_high", "simulated", "simulated_low", "simulated_high",
                    "sign_agrees", "inside_interval", "status", "reason"):

@@ -135,7 +135,7 @@ def _synthetic_csv(tmp_path, cohort, flip_e2=False, n=12):
                          "spread_kind": "SD", "n": str(n)})
     assert s.control_arm == "control"
     path = tmp_path / ("flipped.csv" if flip_e2 else "synthetic.csv")
-    with path.open("w", newline="") as fh:
+    with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
@@ -172,7 +172,7 @@ def test_pooled_rows_against_the_treated_and_poi_arms(tmp_path):
                     "FSH,SMD,-2.0,-3.0,-1.0,not given,not given\n"
                     "estrous_cycle_improved,RR,2.0,1.2,3.5,,\n"
                     "ovarian_weight,SMD,1.3,0.2,2.5,,\n"
-                    "E2,MD,10,5,15,,\n")
+                    "E2,MD,10,5,15,,\n", encoding="utf-8")
     result = compare(small_experiment(animals=40), [path])
     rows = {(r.endpoint, r.kind): r for r in result.rows}
     e2 = rows[("E2", "SMD")]
@@ -221,7 +221,7 @@ def test_unknown_groups_species_and_endpoints_are_listed_not_dropped(tmp_path):
                     "s,rat,control,E2,pg/mL,50,5,SD,10\n"
                     "s,rat,sham,E2,pg/mL,50,5,SD,10\n"
                     "s,mouse,poi,E2,pg/mL,30,5,SD,10\n"
-                    "s,rat,poi,telomere_length,kb,3,1,SD,10\n")
+                    "s,rat,poi,telomere_length,kb,3,1,SD,10\n", encoding="utf-8")
     result = compare(small_experiment(animals=20), [path])
     by_row = {r.source.rsplit(":", 1)[1]: r for r in result.rows}
     assert by_row["row 2"].status == "unsupported" and "matches no arm" in by_row["row 2"].reason

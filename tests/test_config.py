@@ -25,7 +25,7 @@ level = 0.5
 
 def write(tmp_path, text, name="cfg.toml"):
     path = tmp_path / name
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -113,8 +113,8 @@ def test_cli_run_writes_netcdf_and_plot(tmp_path, capsys):
 # --- every input of issue 16 that once gave a traceback or was wrongly accepted --------------
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
-EXPERIMENT = (ROOT / "experiments" / "rat_ctx_ev_iv" / "experiment.toml").read_text()
-DEFAULT = (ROOT / "configs" / "default.toml").read_text()
+EXPERIMENT = (ROOT / "experiments" / "rat_ctx_ev_iv" / "experiment.toml").read_text("utf-8")
+DEFAULT = (ROOT / "configs" / "default.toml").read_text(encoding="utf-8")
 PRESET = 'preset = "CTX_SD_30x5_Tang"'
 EV_DAYS = "days = [18, 21, 24]"
 CTX_ARM = "arms[poi].doses[0]"
@@ -210,13 +210,13 @@ def test_issue_inputs_get_one_line_naming_the_key(tmp_path, capsys, text, key, f
 def test_absurd_but_finite_cell_count_is_accepted(tmp_path):
     """Policy: a finite dose that is not a mass (cells) has no upper bound; its effect
     saturates (a run that fails numerically exits 1 and writes nothing)."""
-    text = (ROOT / "experiments" / "rat_ctx_hucmsc_iv" / "experiment.toml").read_text()
+    text = (ROOT / "experiments" / "rat_ctx_hucmsc_iv" / "experiment.toml").read_text("utf-8")
     assert main(["validate", str(write(tmp_path, text.replace("dose = 1e6", "dose = 1e300")))]) == 0
 
 
 def test_oversized_and_special_files_are_refused_before_parsing(tmp_path, capsys):
     big = tmp_path / "big.toml"
-    big.write_text("x = " + "9" * (2 << 20))
+    big.write_text("x = " + "9" * (2 << 20), encoding="utf-8")
     assert main(["validate", str(big)]) == 2
     assert "input files may have at most 1,048,576 bytes" in capsys.readouterr().err
     assert main(["validate", "/dev/zero"]) == 2       # would never end if read
@@ -253,7 +253,7 @@ def test_output_paths_are_checked_before_the_run(tmp_path, capsys, argv_tail, op
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f": {option}: " in err and fragment in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cfg.toml"]
-    assert cfg.read_text() == GOOD
+    assert cfg.read_text(encoding="utf-8") == GOOD
 
 
 def test_failed_run_exits_1_and_writes_nothing(tmp_path, capsys):

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_model_doc_tables_match_registry():
-    text = (ROOT / "docs" / "model.md").read_text()
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
     assert docs.render(text, RAT) == text, (
         "docs/model.md is out of date: run `python -m follisim.spec.docs`")
 
@@ -19,7 +19,7 @@ def test_model_doc_tables_match_registry():
 def test_intervention_doc_tables_match_registry():
     from follisim.interventions import AGENTS, MIRNAS, PARAMETERS
 
-    text = (ROOT / "docs" / "interventions.md").read_text()
+    text = (ROOT / "docs" / "interventions.md").read_text(encoding="utf-8")
     assert docs.render(text, None) == text, (
         "docs/interventions.md is out of date: run `python -m follisim.spec.docs`")
     for name in (*PARAMETERS.names, *AGENTS, *MIRNAS):
@@ -27,7 +27,7 @@ def test_intervention_doc_tables_match_registry():
 
 
 def test_every_parameter_and_state_is_documented():
-    text = (ROOT / "docs" / "model.md").read_text()
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
     for name in RAT.parameters.names + RAT.state_names + RAT.input_names:
         assert f"`{name}`" in text, name
 
@@ -35,7 +35,7 @@ def test_every_parameter_and_state_is_documented():
 def test_compare_doc_tables_match_the_vocabulary():
     from follisim.compare.vocabulary import ENDPOINTS
 
-    text = (ROOT / "docs" / "compare.md").read_text()
+    text = (ROOT / "docs" / "compare.md").read_text(encoding="utf-8")
     assert docs.render(text, "compare") == text, (
         "docs/compare.md is out of date: run `python -m follisim.spec.docs`")
     for name in ENDPOINTS:
@@ -56,7 +56,7 @@ def test_validation_tables_are_current():
     verdicts, z within 0.05 (numba builds may differ in the last bits across machines)."""
     from follisim.calibrate import evaluate, table
 
-    text = (ROOT / "docs" / "validation.md").read_text()
+    text = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     for name, path in table.CALIBRATIONS.items():
         block = f"validation-{name}"
         fresh = _table_rows(table.replace_blocks(text, {block: table.markdown(

@@ -22,8 +22,8 @@ from follisim.spec.equations import EquationError, Equations, evaluate, pos
 
 def test_generated_kernel_file_is_current():
     """``core/rat.py`` is exactly what the equations generate (import regenerates it)."""
-    assert codegen.kernel_path(RAT).read_text() == codegen.numba_source(RAT)
-    assert "GENERATED" in codegen.kernel_path(RAT).read_text().splitlines()[0]
+    assert codegen.kernel_path(RAT).read_text(encoding="utf-8") == codegen.numba_source(RAT)
+    assert "GENERATED" in codegen.kernel_path(RAT).read_text(encoding="utf-8").splitlines()[0]
 
 
 def test_kernel_layouts_follow_the_registry():

@@ -157,7 +157,7 @@ def test_hucmsc_intraovarian_and_iv_routes_differ():
     assert float(m.msc_signal.sel(arm="io")) > float(m.msc_signal.sel(arm="iv")) > 0.0
 
 
-GOOD = (ROOT / "experiments" / "rat_ctx_ev_iv" / "experiment.toml").read_text()
+GOOD = (ROOT / "experiments" / "rat_ctx_ev_iv" / "experiment.toml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("edit", "key", "fragment"), [
@@ -178,7 +178,7 @@ GOOD = (ROOT / "experiments" / "rat_ctx_ev_iv" / "experiment.toml").read_text()
 def test_bad_experiment_input(tmp_path, edit, key, fragment):
     text = GOOD.replace(*edit, 1)
     path = tmp_path / "exp.toml"
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         parse_experiment(tomllib.loads(text), str(path))
     assert info.value.key == key, str(info.value)

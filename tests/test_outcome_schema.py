@@ -12,14 +12,14 @@ from follisim.io.validate import ConfigError
 
 
 def _rows(name):
-    return list(csv.reader(io.StringIO((DATA / name).read_text(), newline="")))
+    return list(csv.reader(io.StringIO((DATA / name).read_text(encoding="utf-8"), newline="")))
 
 
 def _write(tmp_path, rows, name="x.csv"):
     path = tmp_path / name
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\n").writerows(rows)
-    path.write_text(buf.getvalue())
+    path.write_text(buf.getvalue(), encoding="utf-8")
     return path
 
 
@@ -93,10 +93,10 @@ def test_broken_csv_files(tmp_path, content, fragment):
 def test_staged_writes_leave_nothing_when_a_writer_fails(tmp_path):
     targets = [tmp_path / "sub" / "a.nc", tmp_path / "sub" / "b.png"]
     with pytest.raises(RuntimeError), staged(targets) as temps:
-        temps[0].write_text("partial")
+        temps[0].write_text("partial", encoding="utf-8")
         raise RuntimeError("writer failed")
     assert list((tmp_path / "sub").iterdir()) == []
     with staged(targets) as temps:
         for tmp in temps:
-            tmp.write_text("done")
+            tmp.write_text("done", encoding="utf-8")
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["a.nc", "b.png"]

@@ -161,7 +161,7 @@ def test_validation_figure_uses_tangs_ratios_with_their_intervals(tmp_path):
     from follisim.plotting import validation
 
     path = ROOT / "src" / "follisim" / "datasets" / "data" / "rat_outcomes.csv"
-    with path.open() as fh:
+    with path.open(encoding="utf-8") as fh:
         rows = {(r["group"], r["endpoint"]): r for r in csv.DictReader(fh)
                 if r["study_id"].startswith("Tang2018")}
     c, p = rows[("control", "E2")], rows[("poi", "E2")]

@@ -121,7 +121,7 @@ def test_cli_export(tmp_path, capsys):
     out = tmp_path / "model.xml"
     assert main(["export-sbml", str(ROOT / "configs" / "default.toml"), "-o", str(out)]) == 0
     assert "0 consistency errors" in capsys.readouterr().out
-    assert out.read_text().startswith("<?xml")
+    assert out.read_text(encoding="utf-8").startswith("<?xml")
 
 
 COPASI_CASES = ("healthy", "ctx_hucmsc", "state_bolus", "ev", "tie2_agonist")

@@ -105,16 +105,16 @@ burn_in = 5
 
 
 def test_sensitivity_command_writes_tables_and_figure(tmp_path, capsys):
-    (tmp_path / "config.toml").write_text(CONFIG)
-    (tmp_path / "sens.toml").write_text(SENS)
+    (tmp_path / "config.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "sens.toml").write_text(SENS, encoding="utf-8")
     out = tmp_path / "out"
     assert main(["sensitivity", str(tmp_path / "sens.toml"), "-o", str(out)]) == 0
-    with open(out / "sobol.csv") as fh:
+    with open(out / "sobol.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert {(r["output"], r["parameter"]) for r in rows} == {
         (o, p) for o in ("e2", "fsh") for p in ("k_activation", "fsh_secretion")}
     assert all(r["n_used"] == "4" for r in rows)
-    with open(out / "morris.csv") as fh:
+    with open(out / "morris.csv", encoding="utf-8") as fh:
         morris = list(csv.DictReader(fh))
     assert len(morris) == 4 and all(float(r["mu_star"]) >= 0 for r in morris)
     assert (out / "sensitivity.png").stat().st_size > 1000
@@ -132,8 +132,8 @@ def test_sensitivity_command_writes_tables_and_figure(tmp_path, capsys):
     (("sobol_samples = 4", "sobol_samples = 1"), "sensitivity.sobol_samples"),
 ])
 def test_bad_sensitivity_file(tmp_path, capsys, edit, key):
-    (tmp_path / "config.toml").write_text(CONFIG)
-    (tmp_path / "sens.toml").write_text(SENS.replace(*edit))
+    (tmp_path / "config.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "sens.toml").write_text(SENS.replace(*edit), encoding="utf-8")
     assert main(["sensitivity", str(tmp_path / "sens.toml"), "-o", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and f": {key}:" in err, err
@@ -146,9 +146,9 @@ def test_report_header_names_the_ranges_the_file_sets(tmp_path):
     from follisim.sweep.report import _factors
     from follisim.sweep.spec import load_sensitivity
 
-    (tmp_path / "config.toml").write_text(CONFIG)
+    (tmp_path / "config.toml").write_text(CONFIG, encoding="utf-8")
     (tmp_path / "sens.toml").write_text(SENS.replace("chunk_size = 8", "chunk_size = 8\n"
-                                                     "spread = 2.0"))
+                                                     "spread = 2.0"), encoding="utf-8")
     text = _factors(load_sensitivity(tmp_path / "sens.toml"))
     assert text == ("2 parameters (2 model), each from default/2 to default×2 on a log scale "
                     "(clipped to its registry bounds), except the ranges the file gives for "

@@ -102,10 +102,10 @@ measure_window = 2
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     d = tmp_path_factory.mktemp("sweep")
-    (d / "experiment.toml").write_text(EXPERIMENT)
-    (d / "config.toml").write_text(CONFIG)
-    (d / "sweep.toml").write_text(SWEEP)
-    (d / "config_sweep.toml").write_text(CONFIG_SWEEP)
+    (d / "experiment.toml").write_text(EXPERIMENT, encoding="utf-8")
+    (d / "config.toml").write_text(CONFIG, encoding="utf-8")
+    (d / "sweep.toml").write_text(SWEEP, encoding="utf-8")
+    (d / "config_sweep.toml").write_text(CONFIG_SWEEP, encoding="utf-8")
     return d
 
 
@@ -127,7 +127,7 @@ def test_grid_is_every_combination(folder):
     (folder / "grid.toml").write_text(SWEEP.replace('method = "lhs"\nsamples = 11',
                                                     'method = "grid"').replace(
         "[parameters.msc_homing_fraction]\nmin = 0.002\nmax = 0.05\n",
-        "[parameters.msc_homing_fraction]\nvalues = [0.01, 0.02]\n"))
+        "[parameters.msc_homing_fraction]\nvalues = [0.01, 0.02]\n"), encoding="utf-8")
     spec = load_sweep(folder / "grid.toml")
     table = design.build(spec)
     assert spec.samples == 5 * 5 * 2 == table["hucmsc.dose"].size
@@ -249,7 +249,7 @@ def test_resume_after_sigkill_is_bit_identical(folder):
     out = folder / "killed.zarr"
     slow = folder / "slow.toml"        # one sample per chunk: many commits to interrupt
     slow.write_text(SWEEP.replace("chunk_size = 4", "chunk_size = 1").replace(
-        "samples = 11", "samples = 40"))
+        "samples = 11", "samples = 40"), encoding="utf-8")
     env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "follisim", "sweep", str(slow), "-o", str(out)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -278,7 +278,7 @@ def test_resume_after_sigkill_is_bit_identical(folder):
 
 def test_refuses_to_resume_a_different_sweep(folder, reference, capsys):
     other = folder / "other.toml"
-    other.write_text(SWEEP.replace("seed = 5", "seed = 6"))
+    other.write_text(SWEEP.replace("seed = 5", "seed = 6"), encoding="utf-8")
     before = sorted(p.stat().st_mtime_ns for p in (folder / "reference.zarr").rglob("*"))
     code = main(["sweep", str(other), "-o", str(folder / "reference.zarr"), "--resume"])
     err = capsys.readouterr().err.strip()
@@ -288,8 +288,10 @@ def test_refuses_to_resume_a_different_sweep(folder, reference, capsys):
     assert main(["sweep", str(folder / "sweep.toml"), "-o",
                  str(folder / "reference.zarr")]) == 2          # exists, no --resume
     capsys.readouterr()
-    (folder / "experiment2.toml").write_text(EXPERIMENT.replace("burn_in = 10", "burn_in = 11"))
-    (folder / "other_base.toml").write_text(SWEEP.replace("experiment.toml", "experiment2.toml"))
+    (folder / "experiment2.toml").write_text(EXPERIMENT.replace("burn_in = 10", "burn_in = 11"),
+                                             encoding="utf-8")
+    (folder / "other_base.toml").write_text(SWEEP.replace("experiment.toml", "experiment2.toml"),
+                                            encoding="utf-8")
     assert main(["sweep", str(folder / "other_base.toml"), "-o",
                  str(folder / "reference.zarr"), "--resume"]) == 2
     assert "different base config" in capsys.readouterr().err
@@ -317,7 +319,7 @@ def test_refuses_to_resume_a_different_sweep(folder, reference, capsys):
 ])
 def test_bad_sweep_file(folder, capsys, edit, key, fragment):
     bad = folder / "bad.toml"
-    bad.write_text(SWEEP.replace(*edit))
+    bad.write_text(SWEEP.replace(*edit), encoding="utf-8")
     out = folder / "bad.zarr"
     code = main(["sweep", str(bad), "-o", str(out)])
     err = capsys.readouterr().err.strip()
@@ -337,7 +339,8 @@ def test_bad_backend_arguments(folder, capsys):
 
 def test_intervention_factors_need_an_experiment(folder):
     (folder / "c.toml").write_text(CONFIG_SWEEP.replace("[parameters.k_activation]",
-                                                        "[parameters.msc_homing_fraction]"))
+                                                        "[parameters.msc_homing_fraction]"),
+                                   encoding="utf-8")
     with pytest.raises(ConfigError, match="need an experiment base"):
         load_sweep(folder / "c.toml")
 

@@ -329,7 +329,7 @@ def _export_sbml(args) -> int:
               f"{' '.join(str(err).split())}; nothing written", file=sys.stderr)
         return EXIT_FAILED
     problems = consistency_errors(text)
-    code = _write([lambda tmp: Path(tmp).write_text(text)], [outputs["-o"]])
+    code = _write([lambda tmp: Path(tmp).write_text(text, encoding="utf-8")], [outputs["-o"]])
     if code == EXIT_OK:
         print(f"{cfg.source}: SBML L3V2 with {text.count('<species ')} species, "
               f"{len(problems)} consistency errors -> {args.output}")
@@ -364,7 +364,7 @@ def _compare(args) -> int:
     from follisim.io.netcdf import write_netcdf
 
     title = f"{Path(spec.source).parent.name}: {setup.animals} animals per arm, seed {setup.seed}"
-    writers = [lambda tmp: Path(tmp).write_text(result.csv()),
+    writers = [lambda tmp: Path(tmp).write_text(result.csv(), encoding="utf-8"),
                lambda tmp: forest_plot(result.rows, tmp, title=title),
                lambda tmp: write_netcdf(result.cohort.to_dataset(), tmp)]
     code = _write(writers, list(outputs.values()))
@@ -390,9 +390,9 @@ def _calibrate(args) -> int:
     outputs = check_outputs({f"-o ({n})": folder / n for n in names},
                             inputs=[args.config, spec.experiment])
     result = evaluate(spec) if args.evaluate else calibrate(spec)
-    writers = [lambda tmp: Path(tmp).write_text(result.parameters_toml()),
-               lambda tmp: Path(tmp).write_text(result.report_csv()),
-               lambda tmp: Path(tmp).write_text(result.identifiability_csv()),
+    writers = [lambda tmp: Path(tmp).write_text(result.parameters_toml(), encoding="utf-8"),
+               lambda tmp: Path(tmp).write_text(result.report_csv(), encoding="utf-8"),
+               lambda tmp: Path(tmp).write_text(result.identifiability_csv(), encoding="utf-8"),
                lambda tmp: result.figure(tmp)]
     code = _write(writers, list(outputs.values()))
     if code == EXIT_OK:

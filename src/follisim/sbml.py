@@ -325,7 +325,7 @@ def amici_model(text: str, directory: str | Path):
     if not (target / name).is_dir():
         target.mkdir(parents=True, exist_ok=True)
         source = target / "model.xml"
-        source.write_text(text)
+        source.write_text(text, encoding="utf-8")
         bin_dir = str(Path(sys.executable).parent)   # swig/cmake wheels install scripts here
         if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
             os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

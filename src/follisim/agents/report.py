@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                               for p in sorted(EXPERIMENTS.glob("*/experiment.toml"))]}
     print(render(report))
     if args.json:
-        args.json.write_text(json.dumps(report, indent=1, default=float))
+        args.json.write_text(json.dumps(report, indent=1, default=float), encoding="utf-8")
     return 0
 
 

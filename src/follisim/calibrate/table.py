@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     target = Path(args[0] if args else "docs/validation.md")
     blocks = {f"validation-{name}": markdown(evaluate(path))
               for name, path in CALIBRATIONS.items()}
-    target.write_text(replace_blocks(target.read_text(), blocks))
+    target.write_text(replace_blocks(target.read_text(encoding="utf-8"), blocks), encoding="utf-8")
     print(f"updated {target}")
     return 0
 

@@ -51,7 +51,7 @@ class Comparison:
         folder.mkdir(parents=True, exist_ok=True)
         table = folder / "report.csv"
         tmp = table.with_name(f".{table.name}.tmp")
-        tmp.write_text(self.csv())
+        tmp.write_text(self.csv(), encoding="utf-8")
         tmp.replace(table)
         figure = folder / "report.png"
         forest_plot(self.rows, figure, title=Path(self.cohort.experiment.source).parent.name)

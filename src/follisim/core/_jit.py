@@ -58,7 +58,7 @@ def invalidate_stale_cache() -> bool:
     stamp = folder / _STAMP_NAME
     try:
         current = sources_digest()
-        if stamp.is_file() and stamp.read_text() == current:
+        if stamp.is_file() and stamp.read_text(encoding="utf-8") == current:
             return False
         if folder.is_dir():
             for path in folder.iterdir():
@@ -66,7 +66,7 @@ def invalidate_stale_cache() -> bool:
                     path.unlink(missing_ok=True)
         folder.mkdir(parents=True, exist_ok=True)
         tmp = stamp.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(current)
+        tmp.write_text(current, encoding="utf-8")
         os.replace(tmp, stamp)
     except OSError:
         # Read-only and no user cache: numba then does not cache either.

@@ -118,7 +118,7 @@ def main(folder: str = "docs") -> int:
     for name, model in (("model.md", RAT), ("interventions.md", None),
                         ("compare.md", "compare")):
         target = Path(folder) / name
-        target.write_text(render(target.read_text(), model))
+        target.write_text(render(target.read_text(encoding="utf-8"), model), encoding="utf-8")
         print(f"updated {target}")
     return 0
 

@@ -26,7 +26,7 @@ TOP = 6
 
 
 def _read(path: Path) -> list[dict]:
-    with open(path) as fh:
+    with open(path, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -111,13 +111,13 @@ def generated(spec, out_dir: Path, figure_rel: str) -> str:
 
 
 def write_doc(doc: Path, text: str) -> None:
-    old = doc.read_text()
+    old = doc.read_text(encoding="utf-8")
     if START not in old or END not in old:
         raise ConfigError(str(doc), "", f"needs the markers {START} and {END}")
     head, rest = old.split(START, 1)
     _, tail = rest.split(END, 1)
     tmp = doc.with_name(f".{doc.name}.{os.getpid()}.tmp")
-    tmp.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+    tmp.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
     tmp.replace(doc)
 
 

@@ -117,7 +117,7 @@ def responses(ds, spec: SensitivitySpec) -> dict[tuple[str, float], np.ndarray]:
 def _write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="") as fh:
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(columns)
         for row in rows:
