@@ -63,6 +63,15 @@ def test_wilson_interval_equals_scipys(k, n):
     assert scores.wilson(k / n, n) == pytest.approx((ci.low, ci.high), rel=1e-6, abs=1e-12)
 
 
+
+def test_wilson_interval_of_none_or_all_is_a_proportion():
+    """At 0 of n the lower bound is 0 and at n of n the upper is 1 (Wilson 1927); round-off
+    puts them ~1e-17 either side, and an interval must never leave [0, 1]."""
+    for n in range(1, 200):
+        low, high = scores.wilson(0.0, n), scores.wilson(1.0, n)
+        assert 0.0 <= low[0] < 1e-12 and 0.0 <= low[1] <= 1.0
+        assert 1.0 - 1e-12 < high[1] <= 1.0 and 0.0 <= high[0] <= 1.0
+
 def test_spread_conversions():
     assert scores.sd_from_spread(2.0, "SD", 9) == 2.0
     assert scores.sd_from_spread(2.0, "SEM", 9) == pytest.approx(6.0)
