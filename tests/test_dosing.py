@@ -225,3 +225,24 @@ def test_experiment_saves_every_half_day_by_default():
     exp = parse_experiment({"experiment": {"measure_days": [10.0]}, "arms": [{"name": "a"}]},
                            "<test>")
     np.testing.assert_array_equal(exp.arms[0].config.save_t, np.arange(0.0, 10.5, 0.5))
+
+
+def test_day_modifier_moves_the_whole_schedule_to_the_first_dose_day():
+    """docs/sweeps.md: ``AGENT.day`` is the day of the agent's first dose and the schedule
+    moves with it: hUCMSC on days 18 and 21 moved to 25 gives 25 and 28; CTX days 0-4 are
+    untouched; the CTX schedule moved to 3 gives days 3-7."""
+    from follisim.interventions import MIRNAS
+    from follisim.io.experiment import modified_doses, parse_modifier
+
+    arm = {"name": "a", "doses": [
+        {"preset": "CTX_SD_30x5_Tang"},
+        {"agent": "hucmsc", "dose": 1e6, "unit": "cells", "route": "iv", "days": [18, 21]}]}
+    exp = parse_experiment({"experiment": {"measure_days": [40.0]}, "arms": [arm]}, "<test>")
+    doses = exp.arms[0].doses
+    by_agent = {d.agent: d.days for d in modified_doses(
+        doses, {parse_modifier("hucmsc.day", MIRNAS): 25.0})}
+    assert by_agent["hucmsc"] == (25.0, 28.0)
+    assert by_agent["cyclophosphamide"] == (0.0, 1.0, 2.0, 3.0, 4.0)
+    moved = modified_doses(doses, {parse_modifier("cyclophosphamide.day", MIRNAS): 3.0})
+    moved = modified_doses(moved, {parse_modifier("cyclophosphamide.day", MIRNAS): 1.0})
+    assert {d.agent: d.days for d in moved}["cyclophosphamide"] == (1.0, 2.0, 3.0, 4.0, 5.0)
