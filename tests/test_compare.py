@@ -200,6 +200,22 @@ def test_sampling_fraction_matches_the_control_mean(cohort):
     assert np.mean(counts) == pytest.approx(36.75, rel=0.1)     # Poisson noise, 60 animals
 
 
+
+def test_assay_error_has_mean_one_and_the_declared_cv(cohort):
+    """docs/compare.md: a hormone assay reads the level times a log-normal error of mean 1 and
+    CV ``assay_cv``. Pooled over 3 arms x 4 hormones x 60 animals, the mean error lies within
+    4 standard errors of 1 (false-failure rate ~6e-5) and its CV within 15 %."""
+    from follisim.compare.observe import whole
+
+    cv = cohort.settings.variability["assay_cv"]
+    errors = np.concatenate([
+        observed(cohort, arm, ENDPOINTS[name], 24.0) / whole(cohort.arms[arm], ENDPOINTS[name],
+                                                                cohort.day_index(24.0))
+        for arm in cohort.arms for name in ("E2", "FSH", "AMH", "LH")])
+    assert errors.size == 720
+    assert abs(np.mean(errors) - 1.0) < 4 * cv / math.sqrt(errors.size)
+    assert np.std(errors) / np.mean(errors) == pytest.approx(cv, rel=0.15)
+
 def test_reference_fraction_scales_to_tangs_control_sections(cohort):
     """Without a control mean (pooled rows) section counts are scaled to Tang 2018's control
     arm: a single class to its own mean, a union of classes to the sum of their means (read

@@ -246,3 +246,21 @@ def test_day_modifier_moves_the_whole_schedule_to_the_first_dose_day():
     moved = modified_doses(doses, {parse_modifier("cyclophosphamide.day", MIRNAS): 3.0})
     moved = modified_doses(moved, {parse_modifier("cyclophosphamide.day", MIRNAS): 1.0})
     assert {d.agent: d.days for d in moved}["cyclophosphamide"] == (1.0, 2.0, 3.0, 4.0, 5.0)
+
+
+def test_experiment_output_over_the_memory_cap_is_refused_with_its_size():
+    """docs/inputs.md: an experiment whose result would exceed 2 GiB is refused before anything
+    is allocated, naming save times x arms x variables and the size in GiB (8-byte floats)."""
+    from follisim.models import RAT
+
+    arms = [{"name": f"a{i}"} for i in range(12)]
+    doc = {"experiment": {"measure_days": [100.0], "save_interval": 2e-4}, "arms": arms}
+    with pytest.raises(ConfigError) as err:
+        parse_experiment(doc, "<test>")
+    found = re.search(r"gives ([\d,]+) save times x (\d+) arms x (\d+) variables = ([\d.]+) GiB; "
+                      r"at most 2 GiB", str(err.value))
+    assert found, str(err.value)
+    saves, n_arms, width = (int(found[k].replace(",", "")) for k in (1, 2, 3))
+    assert n_arms == 12 and 500_000 <= saves <= 500_003
+    assert width == len(RAT.states) + len(RAT.inputs) + len(RAT.observables)
+    assert float(found[4]) == pytest.approx(saves * n_arms * width * 8 / 1024**3, abs=0.05)
