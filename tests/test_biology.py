@@ -384,13 +384,16 @@ def test_angiopoietin_drugs_stabilise_vessels(treated, arm):
 
 @pytest.mark.parametrize("inputs", [{}, {"ang1_exogenous": 0.7}, {"ang2_blockade": 0.5},
                                     {"tie2_agonist": 2.0, "ang2_blockade": 0.9}])
-def test_tie2_occupancies_obey_mass_action(inputs):
+@pytest.mark.parametrize("kd", [1.0, 0.3, 4.0])
+def test_tie2_occupancies_obey_mass_action(inputs, kd):
     """Two ligands competing for Tie2 at equilibrium: each bound fraction equals the free
     receptor fraction times ligand / Kd, so the bound fractions are in the ratio of the
-    ligands (the free ligand levels are read from the declared signals)."""
+    ligands (the free ligand levels are read from the declared signals). Kd away from its
+    default 1 too, where Kd and 1/Kd differ."""
     from follisim.spec.equations import evaluate
 
     point = Point()
+    point.p[RAT.parameters.names.index("tie2_kd")] = kd
     for name, level in inputs.items():
         point.u[RAT.input_names.index(name)] = level
     values = {**dict(zip(RAT.state_names, point.y, strict=True)),

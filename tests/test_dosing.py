@@ -220,6 +220,24 @@ def test_a_dose_as_heavy_as_the_animal_is_refused():
         parse_experiment(arm(1e6), "<test>")
 
 
+
+@pytest.mark.parametrize("agent, unit, per_kg", [
+    ("ev", "ug", False), ("ev", "µg", False),
+    ("recombinant_ang1", "ug/kg", True), ("recombinant_ang1", "µg/kg", True)])
+def test_a_microgram_dose_as_heavy_as_the_animal_is_refused(agent, unit, per_kg):
+    """1 µg = 1e-9 kg in either spelling: a dose weighing exactly one body weight is refused,
+    one just lighter is accepted."""
+    body = STRAINS["sprague_dawley"]
+    heavy = 1e9 if per_kg else body * 1e9       # µg/kg: 1e9 µg per kg of body mass
+
+    def arm(dose):
+        return {"experiment": {"measure_days": [10.0]}, "arms": [{"name": "a", "doses": [
+            {"agent": agent, "dose": dose, "unit": unit, "route": "iv", "days": [1]}]}]}
+
+    parse_experiment(arm(0.999 * heavy), "<test>")
+    with pytest.raises(ConfigError, match="not less than the sprague_dawley rat"):
+        parse_experiment(arm(heavy), "<test>")
+
 def test_experiment_saves_every_half_day_by_default():
     """docs/interventions.md: save_interval defaults to 0.5 day."""
     exp = parse_experiment({"experiment": {"measure_days": [10.0]}, "arms": [{"name": "a"}]},
@@ -227,10 +245,11 @@ def test_experiment_saves_every_half_day_by_default():
     np.testing.assert_array_equal(exp.arms[0].config.save_t, np.arange(0.0, 10.5, 0.5))
 
 
-def test_day_modifier_moves_the_whole_schedule_to_the_first_dose_day():
-    """docs/sweeps.md: ``AGENT.day`` is the day of the agent's first dose and the schedule
-    moves with it: hUCMSC on days 18 and 21 moved to 25 gives 25 and 28; CTX days 0-4 are
-    untouched; the CTX schedule moved to 3 gives days 3-7."""
+def test_dose_modifiers_set_scale_and_move_an_agents_doses():
+    """docs/sweeps.md: ``AGENT.dose`` sets and ``AGENT.dose_scale`` multiplies the agent's
+    doses; ``AGENT.day`` is the day of the agent's first dose and the schedule moves with it:
+    hUCMSC on days 18 and 21 moved to 25 gives 25 and 28; CTX days 0-4 are untouched; the CTX
+    schedule moved to 3 gives days 3-7."""
     from follisim.interventions import MIRNAS
     from follisim.io.experiment import modified_doses, parse_modifier
 
@@ -242,6 +261,9 @@ def test_day_modifier_moves_the_whole_schedule_to_the_first_dose_day():
     by_agent = {d.agent: d.days for d in modified_doses(
         doses, {parse_modifier("hucmsc.day", MIRNAS): 25.0})}
     assert by_agent["hucmsc"] == (25.0, 28.0)
+    scaled = modified_doses(doses, {parse_modifier("hucmsc.dose_scale", MIRNAS): 4.0,
+                                    parse_modifier("cyclophosphamide.dose", MIRNAS): 20.0})
+    assert {d.agent: d.dose for d in scaled} == {"hucmsc": 4e6, "cyclophosphamide": 20.0}
     assert by_agent["cyclophosphamide"] == (0.0, 1.0, 2.0, 3.0, 4.0)
     moved = modified_doses(doses, {parse_modifier("cyclophosphamide.day", MIRNAS): 3.0})
     moved = modified_doses(moved, {parse_modifier("cyclophosphamide.day", MIRNAS): 1.0})
