@@ -216,6 +216,17 @@ def test_assay_error_has_mean_one_and_the_declared_cv(cohort):
     assert abs(np.mean(errors) - 1.0) < 4 * cv / math.sqrt(errors.size)
     assert np.std(errors) / np.mean(errors) == pytest.approx(cv, rel=0.15)
 
+
+def test_no_sampling_fraction_from_a_control_without_follicles(cohort, monkeypatch):
+    """A control arm that holds no follicles of the endpoint's stages gives no sampling
+    fraction (NaN), not an infinite one."""
+    from follisim.compare import observe
+
+    monkeypatch.setattr(observe, "whole", lambda arm, endpoint, day: np.zeros(arm.ok.shape))
+    endpoint = ENDPOINTS["follicles_primordial"]
+    assert np.isnan(reference_fraction(cohort, "control", endpoint, 24.0))
+    assert np.isnan(fraction_from_control(cohort, "control", endpoint, 24.0, 36.75))
+
 def test_reference_fraction_scales_to_tangs_control_sections(cohort):
     """Without a control mean (pooled rows) section counts are scaled to Tang 2018's control
     arm: a single class to its own mean, a union of classes to the sum of their means (read

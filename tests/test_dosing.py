@@ -184,6 +184,18 @@ def test_a_pk_dose_below_zero_is_refused(amount, allowed):
             protocol.compile(RAT, 0.0, 10.0)
 
 
+
+@pytest.mark.parametrize("effect", [{"site": "blood"}, {"kind": "quadratic"}])
+def test_a_pk_effect_with_an_unknown_site_or_kind_is_refused(effect):
+    from follisim.models import RAT
+    from follisim.protocols.schedule import PkChain, PkDose, PkEffect, Protocol
+    from follisim.spec import SpecError
+
+    protocol = Protocol(chains=(PkChain("ev", 1.0, 0.5, 0.3, (PkEffect("akt_signal", **effect),)),),
+                        doses=(PkDose("ev", 2.0, 1.0),))
+    with pytest.raises(SpecError, match="site must be one of .* and kind one of"):
+        protocol.compile(RAT, 0.0, 10.0)
+
 def test_dose_modifier_problems_name_the_row_and_the_rule():
     """Sweep/cohort dose modifiers: negative doses and non-finite values are refused by row;
     one dose value cannot stand for several doses of an agent; an arm that does not dose the

@@ -174,6 +174,8 @@ GOOD = (ROOT / "experiments" / "rat_ctx_ev_iv" / "experiment.toml").read_text(en
      "arms[poi_ev].doses[1].cargo.miR-21", "did you mean 'miR-21-5p'"),
     (('preset = "CTX_SD_30x5_Tang"', 'preset = "CTX_SD_30x5"'), "arms[poi].doses[0].preset",
      "unknown preset"),
+    (('preset = "CTX_SD_30x5_Tang"', 'preset = "CTX_SD_30x5_Tang"\n  start_day = 58'),
+     "arms[poi].doses[0].start_day", "last dose of CTX_SD_30x5_Tang on day 62, after the end"),
 ])
 def test_bad_experiment_input(tmp_path, edit, key, fragment):
     text = GOOD.replace(*edit, 1)

@@ -141,6 +141,21 @@ def test_copasi_matches_follisim(case):
                                    err_msg=name)
 
 
+
+def test_copasi_start_and_end_point_only():
+    """End-point outputs (a grid of two points, as the peers benchmark uses): each row is
+    COPASI's value at its own time."""
+    pytest.importorskip("basico")
+    from follisim.sbml import simulate_copasi
+
+    cfg = _tight(CASES["ctx_hucmsc"]())
+    ours = simulate(cfg, throw=True)
+    ends = np.array([0.0, cfg.save_t[-1]])
+    theirs = simulate_copasi(to_sbml(cfg), ends)
+    for name in RAT.state_names:
+        np.testing.assert_allclose(theirs[name], ours[name].values[[0, -1]], rtol=1e-4,
+                                   atol=1e-9, err_msg=name)
+
 @pytest.mark.slow
 def test_amici_compiles_and_matches_follisim(tmp_path):
     """The export (max/min guards, no nested piecewise) compiles in AMICI and reproduces
