@@ -407,3 +407,15 @@ def test_tie2_occupancies_obey_mass_action(inputs, kd):
     assert 0.0 < free < 1.0
     assert bound1 == pytest.approx(free * agonism / kd, rel=1e-12)
     assert bound2 == pytest.approx(free * ang2 / kd, rel=1e-12)
+
+
+def test_growing_follicles_are_primary_to_preovulatory():
+    """docs/model.md: growing follicles = primary + secondary + antral + preovulatory."""
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        point = Point()
+        for name in ("primary", "secondary", "antral", "preovulatory"):
+            point = point.moved(name, factor=rng.uniform(0.2, 3.0))
+        y = dict(zip(RAT.state_names, point.y, strict=True))
+        expected = y["primary"] + y["secondary"] + y["antral"] + y["preovulatory"]
+        assert point.observable("growing_follicles") == pytest.approx(expected, rel=1e-14)
