@@ -94,3 +94,19 @@ def test_window_means_equal_means_of_the_full_trajectories(many):
 def test_bad_windows(windows):
     with pytest.raises(ConfigError, match="windows"):
         simulate_many(DOC, TABLE, windows=windows)
+
+
+def test_stack_keeps_every_chain_of_a_protocol_with_many():
+    """A protocol with more PK chains than a chain has rates (four here) keeps all of them."""
+    from follisim.models import RAT
+    from follisim.protocols import stack
+    from follisim.protocols.schedule import PkChain, PkDose, PkEffect, Protocol
+
+    chains = tuple(PkChain(f"c{j}", 1.0 + j, 0.5, 0.3, (PkEffect("akt_signal"),))
+                   for j in range(4))
+    many = Protocol(chains=chains, doses=tuple(PkDose(c.name, 1.0, 1.0) for c in chains))
+    compiled = [many.compile(RAT, 0.0, 10.0), Protocol().compile(RAT, 0.0, 10.0)]
+    batch = stack(compiled)
+    assert batch.pk_rates.shape[1] == 4
+    np.testing.assert_array_equal(batch.pk_rates[0], compiled[0].pk_rates)
+    np.testing.assert_array_equal(batch.pk_state0[0], compiled[0].pk_state0)

@@ -220,12 +220,18 @@ def test_assay_error_has_mean_one_and_the_declared_cv(cohort):
 def test_no_sampling_fraction_from_a_control_without_follicles(cohort, monkeypatch):
     """A control arm that holds no follicles of the endpoint's stages gives no sampling
     fraction (NaN), not an infinite one."""
+    from follisim import datasets
     from follisim.compare import observe
 
     monkeypatch.setattr(observe, "whole", lambda arm, endpoint, day: np.zeros(arm.ok.shape))
     endpoint = ENDPOINTS["follicles_primordial"]
     assert np.isnan(reference_fraction(cohort, "control", endpoint, 24.0))
     assert np.isnan(fraction_from_control(cohort, "control", endpoint, 24.0, 36.75))
+    # A control below one follicle is small, not empty.
+    monkeypatch.setattr(observe, "whole", lambda arm, endpoint, day: np.full(arm.ok.shape, 0.5))
+    tang = datasets.arm_mean(datasets.TANG2018, "control", "follicles_primordial")
+    assert reference_fraction(cohort, "control", endpoint, 24.0) == pytest.approx(tang / 0.5)
+    assert fraction_from_control(cohort, "control", endpoint, 24.0, 36.75) == pytest.approx(73.5)
 
 def test_reference_fraction_scales_to_tangs_control_sections(cohort):
     """Without a control mean (pooled rows) section counts are scaled to Tang 2018's control
