@@ -317,6 +317,7 @@ def amici_model(text: str, directory: str | Path):
     import sys
 
     import amici
+    import amici.sim.sundials  # noqa: F401  (a generated model module uses it unimported)
     from amici.importers.sbml import SbmlImporter
 
     directory = Path(directory)
