@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from follisim.calibrate.fit import FitResult, fit
-from follisim.calibrate.objective import PENALTY, Objective
+from follisim.calibrate.objective import Objective, train_residuals
 from follisim.calibrate.spec import CalibrationSpec, load
 from follisim.calibrate.uncertainty import Profile, profile
 from follisim.compare.engine import COLUMNS, Row
@@ -124,10 +124,9 @@ def evaluate(source: str | Path | CalibrationSpec) -> Calibration:
     x0 = np.array([f.to_x(float(own.get(f.name, f.parameter.default))) for f in spec.free])
     values = objective.values(x0)
     scored = objective.rows(values)
-    z = [r.z if r.status == "ok" and math.isfinite(r.z) else PENALTY
-         for r, role in scored if role == "train"]
+    z = train_residuals(scored)
     rows = tuple((r, role) for r, role in scored if role is not None)
-    result = FitResult(x0, float(sum(v * v for v in z)), (), objective.evaluations)
+    result = FitResult(x0, float(z @ z), (), objective.evaluations)
     return Calibration(spec, values, result, rows, ())
 
 

@@ -92,15 +92,19 @@ class Objective:
         return out
 
     def residuals(self, x: np.ndarray) -> np.ndarray:
-        rows = self.rows(self.values(x))
-        z = [r.z if r.status == "ok" and math.isfinite(r.z) else PENALTY
-             for r, role in rows if role == "train"]
-        return np.asarray(z, dtype=float)
+        return train_residuals(self.rows(self.values(x)))
 
     def chi2(self, x: np.ndarray) -> float:
         r = self.residuals(x)
         return float(r @ r)
 
+
+
+def train_residuals(rows: list[tuple[Row, str | None]]) -> np.ndarray:
+    """One residual per training row: its ``z``, or ``PENALTY`` when it cannot be scored."""
+    z = [r.z if r.status == "ok" and math.isfinite(r.z) else PENALTY
+         for r, role in rows if role == "train"]
+    return np.asarray(z, dtype=float)
 
 def as_spread(row: Row) -> Row:
     """The row's between-animal spread as its own comparison: CVs with the chi-square interval

@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from follisim import datasets
+from follisim.compare.scores import Z95, log_ratio_se
 from follisim.cycles import trailing_mean
 from follisim.experiment import run_experiment
 from follisim.plotting._figure import pyplot, save
@@ -68,9 +69,9 @@ def tang_ratios() -> dict[str, tuple[float, float, float]]:
         if group != "poi" or ("control", endpoint) not in by:
             continue
         m_c, s_c, n_c = by[("control", endpoint)]
-        se = math.sqrt((s_p / m_p) ** 2 / n_p + (s_c / m_c) ** 2 / n_c)
+        se = log_ratio_se(s_p / m_p, n_p, s_c / m_c, n_c)
         ratio = m_p / m_c
-        out[endpoint] = (ratio, ratio * math.exp(-1.96 * se), ratio * math.exp(1.96 * se))
+        out[endpoint] = (ratio, ratio * math.exp(-Z95 * se), ratio * math.exp(Z95 * se))
     return out
 
 
